@@ -1,0 +1,124 @@
+"""The document model: plain data between composing (words) and rendering (PDF).
+
+All text here is final and plain (no markup, no templates); the renderer escapes it. Tests check this
+model first, without making a PDF.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Literal, Union
+
+
+@dataclass(frozen=True)
+class Item:
+    text: str
+    label: str | None = None  # shown in bold before the text
+    children: tuple[Item, ...] = ()
+
+
+@dataclass(frozen=True)
+class Paragraph:
+    text: str
+    label: str | None = None
+    strong: bool = False
+
+
+@dataclass(frozen=True)
+class ItemList:
+    style: Literal["bullet", "check", "number"]
+    items: tuple[Item, ...]
+
+
+@dataclass(frozen=True)
+class Subheading:
+    text: str
+
+
+@dataclass(frozen=True)
+class Callout:
+    """A boxed, high-contrast block (the warning signs and whom to call)."""
+
+    title: str
+    intro: str
+    items: tuple[Item, ...]
+    contacts: tuple[str, ...]  # lines shown large and bold: phone numbers, emergency number
+
+
+@dataclass(frozen=True)
+class KeyValues:
+    """Label/value rows, e.g. the appointment box."""
+
+    title: str
+    rows: tuple[tuple[str, str], ...]
+
+
+Block = Union[Paragraph, ItemList, Subheading, Callout, KeyValues]
+
+
+@dataclass(frozen=True)
+class Section:
+    id: str
+    heading: str
+    blocks: tuple[Block, ...]
+    heading_in_box: bool = False  # the heading is drawn as the title of the section's boxed callout
+
+
+@dataclass(frozen=True)
+class Header:
+    clinic_name: str
+    contact_lines: tuple[str, ...]
+    logo_path: str | None = None  # absolute path, already checked to be inside the layout folder
+    logo_width_in: float = 1.4
+    style: Literal["rule", "band"] = "rule"
+
+
+@dataclass(frozen=True)
+class Style:
+    font_family: str
+    base_size: float
+    primary: str
+    accent: str
+    heading: str
+    text: str
+    muted: str
+    on_primary: str
+    warning_border: str
+    warning_background: str
+
+
+@dataclass(frozen=True)
+class PageSetup:
+    size: Literal["Letter", "A4"]
+    margins_in: tuple[float, float, float, float]  # top, right, bottom, left
+
+
+@dataclass(frozen=True)
+class Metadata:
+    title: str
+    author: str
+    subject: str
+    language: str
+    keywords: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Handout:
+    title: str
+    code_line: str
+    header: Header
+    sections: tuple[Section, ...]
+    footer_left: str
+    footer_center: str
+    page_label: str  # contains {page} and {pages}, filled in per page when drawing
+    style: Style
+    page: PageSetup
+    metadata: Metadata
+    draft_mark: str | None = None  # shown on every page when the content is not clinically reviewed
+    intro: tuple[Block, ...] = field(default=())  # blocks under the title, before the first section
+
+    def text_blocks(self):
+        """Every block, in reading order (for checks over all the text, like glyph coverage)."""
+        yield from self.intro
+        for section in self.sections:
+            yield from section.blocks

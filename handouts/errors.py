@@ -1,0 +1,11 @@
+"""Errors a user can fix. The CLI prints their message (one line per problem) and exits 2."""
+
+
+class HandoutsError(Exception):
+    """A problem with the user's input, explained in words the user can act on."""
+
+    exit_code = 2
+
+    def __init__(self, *lines: str):
+        self.lines = [line for line in lines if line]
+        super().__init__("\n".join(self.lines))

@@ -1,0 +1,93 @@
+"""Font families for rendering: registered with ReportLab once per process (it costs ~18 ms each)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+
+from handouts.errors import HandoutsError
+
+
+@dataclass(frozen=True)
+class FontFamily:
+    regular: str
+    bold: str
+    italic: str
+    bold_italic: str
+    charset: frozenset[str] | None  # characters the font can draw; None = not known (assume all)
+    display_name: str
+
+
+# The Type 1 standard fonts need no files; they draw only the WinAnsi (cp1252) characters.
+_STANDARD = {
+    "helvetica": ("Helvetica", "Helvetica-Bold", "Helvetica-Oblique", "Helvetica-BoldOblique"),
+    "times": ("Times-Roman", "Times-Bold", "Times-Italic", "Times-BoldItalic"),
+}
+
+
+def _winansi() -> frozenset[str]:
+    chars = set()
+    for code in range(32, 256):
+        try:
+            chars.add(bytes([code]).decode("cp1252"))
+        except UnicodeDecodeError:
+            pass
+    return frozenset(chars)
+
+
+def _atkinson_files() -> dict[str, Path]:
+    try:
+        import fontpkg_atkinson_hyperlegible as package
+    except ImportError:
+        raise HandoutsError(
+            "the font Atkinson Hyperlegible is not installed; run: pip install fontpkg-atkinson-hyperlegible"
+        ) from None
+    folder = Path(package.__file__).parent / "files"
+    names = {
+        "regular": "Regular",
+        "bold": "Bold",
+        "italic": "Italic",
+        "bold_italic": "BoldItalic",
+    }
+    return {key: folder / f"AtkinsonHyperlegible-{suffix}.ttf" for key, suffix in names.items()}
+
+
+def _register_ttf_family(family: str, files: dict[str, Path]) -> FontFamily:
+    from reportlab.lib.fonts import addMapping
+    from reportlab.pdfbase import pdfmetrics
+    from reportlab.pdfbase.ttfonts import TTFont
+
+    base = family.replace(" ", "")
+    names = {key: base if key == "regular" else f"{base}-{key}" for key in files}
+    charset: frozenset[str] | None = None
+    for key, path in files.items():
+        font = TTFont(names[key], str(path))
+        pdfmetrics.registerFont(font)
+        if key == "regular":
+            charset = frozenset(chr(c) for c in font.face.charToGlyph)
+    addMapping(base, 0, 0, names["regular"])
+    addMapping(base, 1, 0, names["bold"])
+    addMapping(base, 0, 1, names["italic"])
+    addMapping(base, 1, 1, names["bold_italic"])
+    return FontFamily(names["regular"], names["bold"], names["italic"], names["bold_italic"], charset, family)
+
+
+@lru_cache(maxsize=None)
+def font_family(name: str) -> FontFamily:
+    key = name.lower().replace("-", " ").strip()
+    if key in ("atkinson hyperlegible", "atkinson"):
+        return _register_ttf_family("Atkinson Hyperlegible", _atkinson_files())
+    standard = _STANDARD.get(key.split()[0] if key else "")
+    if standard:
+        return FontFamily(*standard, charset=_winansi(), display_name=standard[0])
+    raise HandoutsError(
+        f"fonts.family: unknown font {name!r}; use 'Atkinson Hyperlegible' (recommended), 'Helvetica' or 'Times'"
+    )
+
+
+def missing_characters(text: str, family: FontFamily) -> list[str]:
+    """Characters of `text` the font cannot draw (spaces and line breaks are always fine)."""
+    if family.charset is None:
+        return []
+    return sorted({c for c in text if c not in family.charset and c not in "\n\t\r "})

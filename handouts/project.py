@@ -1,0 +1,245 @@
+"""A handouts project folder (procedures/, layouts/, output/) and loading what is in it."""
+
+from __future__ import annotations
+
+import difflib
+import os
+import re
+from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+from handouts.errors import HandoutsError
+from handouts.yamlio import parse_yaml, read_text, read_yaml
+
+PACKAGE_DATA = Path(__file__).parent / "data"
+LAYOUT_NAME = re.compile(r"^[a-z0-9][a-z0-9_-]{0,63}$")
+
+
+@dataclass(frozen=True)
+class LoadedLayout:
+    name: str
+    folder: Path
+    layout: Any  # schema.Layout
+    wording: dict[str, str]
+    logo_path: Path | None
+    files: tuple[Path, ...]  # every file this layout is made of: its chain of layout.yaml files and assets
+
+
+@dataclass
+class Project:
+    root: Path
+    _procedures: dict[str, Any] = field(default_factory=dict, repr=False)
+
+    @classmethod
+    def locate(cls, given: Path | None = None) -> Project:
+        """--project DIR, else $HANDOUTS_PROJECT, else the current folder."""
+        root = given or (Path(os.environ["HANDOUTS_PROJECT"]) if os.environ.get("HANDOUTS_PROJECT") else Path.cwd())
+        if not root.is_dir():
+            raise HandoutsError(f"{root}: no such folder; pass --project DIR with a handouts project")
+        if not (root / "procedures").is_dir() and not (root / "layouts").is_dir():
+            raise HandoutsError(
+                f"{root}: not a handouts project (no procedures/ or layouts/ folder); "
+                "run inside one or pass --project DIR"
+            )
+        return cls(root)
+
+    @property
+    def procedures_dir(self) -> Path:
+        return self.root / "procedures"
+
+    @property
+    def layouts_dir(self) -> Path:
+        return self.root / "layouts"
+
+    @property
+    def output_dir(self) -> Path:
+        return self.root / "output"
+
+    def display(self, path: Path) -> str:
+        """A path as the user should see it: relative to the project where possible."""
+        try:
+            return str(path.relative_to(self.root))
+        except ValueError:
+            return str(path)
+
+    # ------------------------------------------------------------ procedures
+
+    def procedure_files(self) -> dict[str, Path]:
+        if not self.procedures_dir.is_dir():
+            return {}
+        return {path.stem: path for path in sorted(self.procedures_dir.glob("*.yaml"))}
+
+    def load_procedure_file(self, path: Path):
+        cached = self._procedures.get(str(path))
+        if cached is not None:
+            return cached
+        from handouts.schema import Procedure, validate
+
+        shown = self.display(path)
+        text = read_text(path, shown)
+        data = parse_yaml(text, shown)
+        if not isinstance(data, dict):
+            raise HandoutsError(f"{shown}: expected a procedure (keys like code:, title:), found {type(data).__name__}")
+        procedure = validate(Procedure, data, shown, text)
+        if procedure.code != path.stem:
+            raise HandoutsError(
+                f"{shown}: code: {procedure.code!r} does not match the file name; "
+                f"rename the file to {procedure.code}.yaml or fix the code"
+            )
+        self._procedures[str(path)] = procedure
+        return procedure
+
+    def procedure(self, query: str):
+        """A procedure by its code, or by a unique part of its title or name."""
+        files = self.procedure_files()
+        query = query.strip()
+        if query in files:
+            return self.load_procedure_file(files[query])
+        lowered = query.lower()
+        matches = []
+        for code, path in files.items():
+            procedure = self.load_procedure_file(path)
+            if lowered and (lowered in procedure.title.lower() or lowered in procedure.name.lower()):
+                matches.append(procedure)
+        if len(matches) == 1:
+            return matches[0]
+        if len(matches) > 1:
+            listed = "; ".join(f"{p.code} {p.title}" for p in matches[:6])
+            raise HandoutsError(f"{query!r} matches several procedures: {listed}; give the code")
+        close = difflib.get_close_matches(query, list(files), n=3, cutoff=0.6)
+        hint = ""
+        if close:
+            titled = [f"{code} ({self.load_procedure_file(files[code]).title})" for code in close]
+            hint = f"; did you mean {', '.join(titled)}?"
+        elif files:
+            hint = f"; known codes: {', '.join(files)}"
+        raise HandoutsError(
+            f"unknown procedure {query!r}: no {self.display(self.procedures_dir)}/{query}.yaml "
+            f"and no title matches{hint} ('handouts list' shows them all)"
+        )
+
+    # ------------------------------------------------------------ layouts
+
+    def layout_names(self) -> list[str]:
+        if not self.layouts_dir.is_dir():
+            return []
+        return sorted(p.parent.name for p in self.layouts_dir.glob("*/layout.yaml"))
+
+    def layout(self, name: str) -> LoadedLayout:
+        from handouts.schema import Layout, validate
+
+        chain = self._layout_chain(name)
+        merged: dict[str, Any] = dict(_base_layout())
+        for _, data in reversed(chain):
+            merged = deep_merge(merged, data)
+        merged.pop("extends", None)
+        own_path = chain[0][0]
+        shown = self.display(own_path)
+        layout = validate(Layout, merged, shown + _chain_note(chain, self), read_text(own_path, shown))
+        wording = self._wording(layout, chain)
+        files = [path for path, _ in chain]
+        logo_path = None
+        if layout.logo is not None:
+            defined_in = next(path for path, data in chain if "path" in (data.get("logo") or {}))
+            logo_path = self._asset(defined_in, "logo.path", layout.logo.path)
+            files.append(logo_path)
+        return LoadedLayout(name, own_path.parent, layout, wording, logo_path, tuple(files))
+
+    def _layout_chain(self, name: str) -> list[tuple[Path, dict[str, Any]]]:
+        """The layout and the ones it extends, child first."""
+        chain: list[tuple[Path, dict[str, Any]]] = []
+        seen: list[str] = []
+        current: str | None = name
+        while current is not None:
+            if current in seen:
+                raise HandoutsError(
+                    f"layouts: 'extends' goes round in a circle ({' -> '.join(seen + [current])}); "
+                    "remove one of the extends lines"
+                )
+            seen.append(current)
+            path = self.layouts_dir / current / "layout.yaml"
+            if not LAYOUT_NAME.match(current) or not path.is_file():
+                known = self.layout_names()
+                close = difflib.get_close_matches(current, known, n=1)
+                hint = f"did you mean '{close[0]}'? " if close else ""
+                whose = f" (extended by '{seen[-2]}')" if len(seen) > 1 else ""
+                raise HandoutsError(
+                    f"unknown layout {current!r}{whose}; {hint}known layouts: {', '.join(known) or 'none'}"
+                )
+            data = read_yaml(path, self.display(path)) or {}
+            if not isinstance(data, dict):
+                raise HandoutsError(f"{self.display(path)}: expected a layout (keys like clinic:, colors:)")
+            chain.append((path, data))
+            current = data.get("extends")
+            if current is not None and not isinstance(current, str):
+                raise HandoutsError(f"{self.display(path)}: extends: give the name of another layout")
+        return chain
+
+    def _asset(self, layout_file: Path, key: str, relative: str) -> Path:
+        folder = layout_file.parent.resolve()
+        shown = self.display(layout_file)
+        candidate = (folder / relative).resolve()
+        if not candidate.is_relative_to(folder):
+            raise HandoutsError(
+                f"{shown}: {key}: {relative!r} is outside the layout's folder; "
+                f"put the file in {self.display(layout_file.parent)}/ and give its name"
+            )
+        if not candidate.is_file():
+            raise HandoutsError(
+                f"{shown}: {key}: file {relative!r} not found in {self.display(layout_file.parent)}/; "
+                "add the file or fix the name"
+            )
+        return candidate
+
+    def _wording(self, layout, chain) -> dict[str, str]:
+        base = _wording_for(layout.language)
+        if base is None:
+            raise HandoutsError(
+                f"{self.display(chain[0][0])}: language: no wording for {layout.language!r} yet; "
+                f"available: {', '.join(_languages())}"
+            )
+        unknown = [key for key in layout.wording if key not in base]
+        if unknown:
+            lines = []
+            for key in unknown:
+                close = difflib.get_close_matches(key, list(base), n=1)
+                hint = f"did you mean '{close[0]}'?" if close else "see handouts/data/wording/en.yaml for the keys"
+                lines.append(f"{self.display(chain[0][0])}: wording.{key}: unknown wording key; {hint}")
+            raise HandoutsError(*lines)
+        return {**base, **layout.wording}
+
+
+def deep_merge(base: dict[str, Any], override: dict[str, Any]) -> dict[str, Any]:
+    """Mappings merge key by key at any depth; anything else (lists too) is replaced."""
+    merged = dict(base)
+    for key, value in override.items():
+        if isinstance(value, dict) and isinstance(merged.get(key), dict):
+            merged[key] = deep_merge(merged[key], value)
+        else:
+            merged[key] = value
+    return merged
+
+
+def _chain_note(chain, project: Project) -> str:
+    if len(chain) == 1:
+        return ""
+    return " (with " + ", ".join(project.display(path) for path, _ in chain[1:]) + ")"
+
+
+@lru_cache(maxsize=1)
+def _base_layout() -> dict[str, Any]:
+    return read_yaml(PACKAGE_DATA / "base-layout.yaml")
+
+
+def _languages() -> list[str]:
+    return sorted(p.stem for p in (PACKAGE_DATA / "wording").glob("*.yaml"))
+
+
+@lru_cache(maxsize=None)
+def _wording_for(language: str) -> dict[str, str] | None:
+    path = PACKAGE_DATA / "wording" / f"{language}.yaml"
+    if not re.fullmatch(r"[a-z]{2}(-[A-Z]{2})?", language) or not path.is_file():
+        return None
+    return {key: str(value) for key, value in read_yaml(path).items()}

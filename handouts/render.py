@@ -1,0 +1,445 @@
+"""Render: document model -> PDF bytes, with ReportLab Platypus. Knows nothing about YAML or wording."""
+
+from __future__ import annotations
+
+import io
+from functools import lru_cache
+from xml.sax.saxutils import escape
+
+from reportlab import rl_config
+from reportlab.lib import colors as rl_colors
+from reportlab.lib.enums import TA_LEFT
+from reportlab.lib.pagesizes import A4, LETTER
+from reportlab.lib.styles import ParagraphStyle
+from reportlab.lib.units import inch
+from reportlab.lib.utils import ImageReader
+from reportlab.pdfbase.pdfmetrics import stringWidth
+from reportlab.pdfgen.canvas import Canvas
+from reportlab.platypus import (
+    BaseDocTemplate,
+    Flowable,
+    Frame,
+    KeepTogether,
+    NextPageTemplate,
+    PageTemplate,
+    Paragraph,
+    Spacer,
+    Table,
+    TableStyle,
+)
+
+from handouts import document as doc
+from handouts.errors import HandoutsError
+from handouts.fonts import FontFamily, font_family, missing_characters
+
+# Same inputs, same bytes: no timestamps or random ids in the PDF.
+rl_config.invariant = 1
+
+PAGE_SIZES = {"Letter": LETTER, "A4": A4}
+_CONTROL = {c: None for c in range(32) if chr(c) not in "\n\t"}
+
+
+def markup(text: str) -> str:
+    """Plain text -> ReportLab paragraph markup that shows exactly that text (no tags, no entities)."""
+    return escape(text.translate(_CONTROL)).replace("\n", "<br/>")
+
+
+def labelled(item_text: str, label: str | None) -> str:
+    return (f"<b>{markup(label)}:</b> " if label else "") + markup(item_text)
+
+
+class Styles:
+    """Paragraph styles derived from the handout's style: sizes scale with the base size."""
+
+    def __init__(self, style: doc.Style, fonts: FontFamily):
+        size = style.base_size
+        color = rl_colors.HexColor
+        self.fonts = fonts
+        self.size = size
+        self.text = color(style.text)
+        self.muted = color(style.muted)
+        self.accent = color(style.accent)
+        self.primary = color(style.primary)
+        self.warning_border = color(style.warning_border)
+        self.warning_background = color(style.warning_background)
+        self.on_primary = color(style.on_primary)
+        base = ParagraphStyle(
+            "body",
+            fontName=fonts.regular,
+            fontSize=size,
+            leading=round(size * 1.4, 1),
+            textColor=self.text,
+            alignment=TA_LEFT,
+            spaceAfter=size * 0.5,
+        )
+        self.body = base
+        self.item = ParagraphStyle("item", base, spaceAfter=size * 0.35)
+        self.title = ParagraphStyle(
+            "title", base, fontName=fonts.bold, fontSize=size * 1.85, leading=size * 2.2,
+            textColor=self.primary, spaceAfter=size * 0.2,
+        )
+        self.code_line = ParagraphStyle(
+            "code", base, fontSize=max(12, size * 0.9), leading=max(12, size * 0.9) * 1.3,
+            textColor=self.muted, spaceAfter=size * 0.6,
+        )
+        self.heading = ParagraphStyle(
+            "h2", base, fontName=fonts.bold, fontSize=size * 1.4, leading=size * 1.75,
+            textColor=color(style.heading), spaceBefore=size * 1.1, spaceAfter=size * 0.45, keepWithNext=1,
+        )
+        self.subheading = ParagraphStyle(
+            "h3", base, fontName=fonts.bold, fontSize=size * 1.1, leading=size * 1.45,
+            spaceBefore=size * 0.5, spaceAfter=size * 0.3, keepWithNext=1,
+        )
+        self.callout_title = ParagraphStyle(
+            "callout-title", self.heading, textColor=self.text, spaceBefore=0, spaceAfter=size * 0.3
+        )
+        self.contact = ParagraphStyle(
+            "contact", base, fontName=fonts.bold, fontSize=size * 1.15, leading=size * 1.55, spaceAfter=size * 0.15
+        )
+        self.draft = ParagraphStyle(
+            "draft", base, fontName=fonts.bold, fontSize=max(12, size * 0.9), textColor=self.text,
+            borderColor=self.text, borderWidth=1.5, borderPadding=(4, 6, 5, 6), spaceBefore=4, spaceAfter=size,
+        )
+        self.key = ParagraphStyle("key", base, fontName=fonts.bold, spaceAfter=0)
+        self.value = ParagraphStyle("value", base, spaceAfter=0)
+
+
+class Marked(Flowable):
+    """A paragraph with a marker hanging in the left gutter: a check box, a bullet, or a number."""
+
+    def __init__(self, paragraph: Paragraph, marker: str | None, indent: float, gutter: float, styles: Styles):
+        super().__init__()
+        self.paragraph = paragraph
+        self.marker = marker  # "check", "bullet", "1.", or None for the continuation of a split item
+        self.indent = indent
+        self.gutter = gutter
+        self.styles = styles
+        self.spaceAfter = paragraph.style.spaceAfter
+
+    def wrap(self, available_width, available_height):
+        _, self.height = self.paragraph.wrap(available_width - self.indent - self.gutter, available_height)
+        self.width = available_width
+        return self.width, self.height
+
+    def split(self, available_width, available_height):
+        parts = self.paragraph.split(available_width - self.indent - self.gutter, available_height)
+        if len(parts) < 2:
+            return []
+        return [
+            Marked(parts[0], self.marker, self.indent, self.gutter, self.styles),
+            Marked(parts[1], None, self.indent, self.gutter, self.styles),
+        ]
+
+    def draw(self):
+        canvas = self.canv
+        style = self.paragraph.style
+        self.paragraph.drawOn(canvas, self.indent + self.gutter, 0)
+        if self.marker is None:
+            return
+        baseline = self.height - style.fontSize
+        x = self.indent
+        if self.marker == "check":
+            side = style.fontSize * 0.9
+            canvas.setStrokeColor(self.styles.text)
+            canvas.setLineWidth(1.3)
+            canvas.rect(x, baseline - style.fontSize * 0.08, side, side, stroke=1, fill=0)
+        elif self.marker == "bullet":
+            canvas.setFillColor(self.styles.accent)
+            radius = style.fontSize * 0.16
+            canvas.circle(x + radius + 1.5, baseline + style.fontSize * 0.33, radius, stroke=0, fill=1)
+        else:
+            canvas.setFillColor(self.styles.accent)
+            canvas.setFont(self.styles.fonts.bold, style.fontSize)
+            canvas.drawString(x, baseline, self.marker)
+
+
+def item_flowables(items: tuple[doc.Item, ...], style: str, styles: Styles, depth: int = 0) -> list[Flowable]:
+    gutter = styles.size * 1.7
+    out: list[Flowable] = []
+    for number, item in enumerate(items, start=1):
+        marker = f"{number}." if style == "number" else style
+        paragraph = Paragraph(labelled(item.text, item.label), styles.item)
+        out.append(Marked(paragraph, marker, depth * gutter, gutter, styles))
+        if item.children:
+            # Nested items are plain bullets (a sub-step is not something to tick on its own).
+            out.extend(item_flowables(item.children, "bullet", styles, depth + 1))
+    return out
+
+
+def block_flowables(block: doc.Block, styles: Styles, width: float) -> list[Flowable]:
+    if isinstance(block, doc.Paragraph):
+        style = styles.contact if block.strong else styles.body
+        return [Paragraph(labelled(block.text, block.label), style)]
+    if isinstance(block, doc.ItemList):
+        return item_flowables(block.items, block.style, styles)
+    if isinstance(block, doc.Subheading):
+        return [Paragraph(markup(block.text), styles.subheading)]
+    if isinstance(block, doc.Callout):
+        return [callout_table(block, styles, width)]
+    if isinstance(block, doc.KeyValues):
+        return [key_values_table(block, styles, width)]
+    raise TypeError(f"unknown block {type(block).__name__}")
+
+
+def callout_table(callout: doc.Callout, styles: Styles, width: float) -> Flowable:
+    """A thick-bordered box; one row per line so that a long list can continue on the next page."""
+    rows: list[list[Flowable]] = [[Paragraph(markup(callout.title), styles.callout_title)]]
+    if callout.intro:
+        rows.append([Paragraph(markup(callout.intro), styles.body)])
+    rows.extend([flowable] for flowable in item_flowables(callout.items, "bullet", styles))
+    rows.append([Spacer(1, styles.size * 0.3)])
+    rows.extend([Paragraph(markup(line), styles.contact)] for line in callout.contacts)
+    pad = styles.size * 0.9
+    table = Table(rows, colWidths=[width], hAlign="LEFT")
+    table.setStyle(
+        TableStyle(
+            [
+                ("BOX", (0, 0), (-1, -1), 2.5, styles.warning_border),
+                ("BACKGROUND", (0, 0), (-1, -1), styles.warning_background),
+                ("LEFTPADDING", (0, 0), (-1, -1), pad),
+                ("RIGHTPADDING", (0, 0), (-1, -1), pad),
+                ("TOPPADDING", (0, 0), (-1, -1), 0),
+                ("BOTTOMPADDING", (0, 0), (-1, -1), 0),
+                ("TOPPADDING", (0, 0), (-1, 0), pad),
+                ("BOTTOMPADDING", (0, -1), (-1, -1), pad * 0.6),
+            ]
+        )
+    )
+    table.spaceBefore = styles.size
+    return KeepTogether([table])
+
+
+def key_values_table(block: doc.KeyValues, styles: Styles, width: float) -> Flowable:
+    rows = [[Paragraph(markup(block.title), styles.subheading), ""]]
+    rows += [[Paragraph(markup(key), styles.key), Paragraph(markup(value), styles.value)] for key, value in block.rows]
+    pad = styles.size * 0.6
+    table = Table(rows, colWidths=[width * 0.36, width * 0.64], hAlign="LEFT")
+    table.setStyle(
+        TableStyle(
+            [
+                ("SPAN", (0, 0), (-1, 0)),
+                ("BOX", (0, 0), (-1, -1), 1.5, styles.accent),
+                ("LINEBELOW", (0, 1), (-1, -2), 0.5, styles.muted),
+                ("VALIGN", (0, 0), (-1, -1), "TOP"),
+                ("LEFTPADDING", (0, 0), (-1, -1), pad),
+                ("RIGHTPADDING", (0, 0), (-1, -1), pad),
+                ("TOPPADDING", (0, 0), (-1, -1), pad * 0.6),
+                ("BOTTOMPADDING", (0, 0), (-1, -1), pad * 0.6),
+            ]
+        )
+    )
+    table.spaceBefore = styles.size * 0.5
+    table.spaceAfter = styles.size * 0.5
+    return KeepTogether([table])
+
+
+def section_flowables(section: doc.Section, styles: Styles, width: float) -> list[Flowable]:
+    out: list[Flowable] = []
+    if not section.heading_in_box:
+        out.append(Paragraph(markup(section.heading), styles.heading))
+    for block in section.blocks:
+        out.extend(block_flowables(block, styles, width))
+    return out
+
+
+def fit(text: str, font: str, size: float, room: float) -> str:
+    """`text`, shortened with an ellipsis to fit `room` points (for one-line running headers)."""
+    if stringWidth(text, font, size) <= room:
+        return text
+    while text and stringWidth(text + "…", font, size) > room:
+        text = text[:-1]
+    return text.rstrip() + "…" if text else ""
+
+
+@lru_cache(maxsize=32)
+def _image(path: str) -> ImageReader:
+    return ImageReader(path)
+
+
+def _all_text(handout: doc.Handout):
+    """(where, text) for every text the handout prints, for the glyph check."""
+    yield "the title", handout.title
+    yield "the code line", handout.code_line
+    yield "the header", " ".join((handout.header.clinic_name, *handout.header.contact_lines))
+    yield "the footer", " ".join((handout.footer_left, handout.footer_center, handout.page_label))
+    if handout.draft_mark:
+        yield "the draft mark", handout.draft_mark
+
+    def items(entries):
+        for item in entries:
+            yield f"{item.label or ''} {item.text}"
+            yield from items(item.children)
+
+    blocks = [("the top of the page", b) for b in handout.intro]
+    blocks += [(f"section '{s.heading}'", b) for s in handout.sections for b in s.blocks]
+    blocks += [(f"section '{s.heading}'", doc.Subheading(s.heading)) for s in handout.sections]
+    for where, block in blocks:
+        if isinstance(block, (doc.Paragraph, doc.Subheading)):
+            yield where, f"{getattr(block, 'label', None) or ''} {block.text}"
+        elif isinstance(block, doc.ItemList):
+            yield from ((where, t) for t in items(block.items))
+        elif isinstance(block, doc.Callout):
+            yield where, " ".join((block.title, block.intro, *block.contacts))
+            yield from ((where, t) for t in items(block.items))
+        elif isinstance(block, doc.KeyValues):
+            yield where, " ".join((block.title, *(f"{k} {v}" for k, v in block.rows)))
+
+
+def check_glyphs(handout: doc.Handout, fonts: FontFamily) -> None:
+    """Refuse text the font cannot print: a patient would see blank boxes instead of words."""
+    problems = []
+    for where, text in _all_text(handout):
+        missing = missing_characters(text, fonts)
+        if missing:
+            shown = ", ".join(f"{c!r} (U+{ord(c):04X})" for c in missing[:5])
+            problems.append(
+                f"{where}: the font {fonts.display_name} cannot print {shown}; "
+                "remove those characters or choose a font that has them"
+            )
+    if problems:
+        raise HandoutsError(*dict.fromkeys(problems))
+
+
+def render(handout: doc.Handout) -> bytes:
+    fonts = font_family(handout.style.font_family)
+    check_glyphs(handout, fonts)
+    styles = Styles(handout.style, fonts)
+    page_width, page_height = PAGE_SIZES[handout.page.size]
+    top, right, bottom, left = (m * inch for m in handout.page.margins_in)
+    width = page_width - left - right
+    footer_space = styles.size * 2.2
+    header = handout.header
+    logo = _image(header.logo_path) if header.logo_path else None
+    logo_width = header.logo_width_in * inch
+    logo_height = 0.0
+    if logo is not None:
+        image_width, image_height = logo.getSize()
+        logo_height = logo_width * image_height / image_width
+    first_header_height = max(logo_height, styles.size * 1.3 * 1.25 + styles.size * 1.25 * len(header.contact_lines)) + styles.size * 1.2
+    later_header_height = styles.size * 1.6
+
+    def draw_first(canvas: Canvas, document) -> None:
+        canvas.saveState()
+        band = header.style == "band"
+        header_bottom = page_height - top - first_header_height + styles.size * 0.5
+        if band:
+            # Full-width band from the paper's top edge; the text on it uses the on_primary color.
+            canvas.setFillColor(styles.primary)
+            canvas.rect(0, header_bottom, page_width, page_height - header_bottom, stroke=0, fill=1)
+        y_top = page_height - top
+        x = left
+        if logo is not None:
+            canvas.drawImage(logo, x, y_top - logo_height, logo_width, logo_height, mask="auto")
+            x += logo_width + styles.size
+        name_size = styles.size * 1.3
+        canvas.setFillColor(styles.on_primary if band else styles.primary)
+        canvas.setFont(fonts.bold, name_size)
+        y = y_top - name_size
+        canvas.drawString(x, y, header.clinic_name)
+        contact_size = max(11.0, styles.size * 0.85)
+        canvas.setFillColor(styles.on_primary if band else styles.muted)
+        canvas.setFont(fonts.regular, contact_size)
+        for line in header.contact_lines:
+            y -= contact_size * 1.45
+            canvas.drawString(x, y, line)
+        if not band:
+            canvas.setStrokeColor(styles.accent)
+            canvas.setLineWidth(2.5)
+            canvas.line(left, header_bottom, page_width - right, header_bottom)
+        canvas.restoreState()
+
+    def draw_later(canvas: Canvas, document) -> None:
+        canvas.saveState()
+        size = max(10.0, styles.size * 0.8)
+        y = page_height - top - size
+        canvas.setFillColor(styles.muted)
+        canvas.setFont(fonts.regular, size)
+        canvas.drawString(left, y, header.clinic_name)
+        room = width - stringWidth(header.clinic_name, fonts.regular, size) - size * 2
+        canvas.drawRightString(page_width - right, y, fit(handout.title, fonts.regular, size, room))
+        canvas.setStrokeColor(styles.accent)
+        canvas.setLineWidth(0.8)
+        canvas.line(left, y - size * 0.6, page_width - right, y - size * 0.6)
+        canvas.restoreState()
+
+    def draw_footer(canvas: Canvas, page: int, pages: int) -> None:
+        size = max(10.0, styles.size * 0.75)
+        rule_y = bottom - size * 0.9
+        first = rule_y - size * 1.5
+        second = first - size * 1.35
+        canvas.saveState()
+        canvas.setStrokeColor(styles.muted)
+        canvas.setLineWidth(0.6)
+        canvas.line(left, rule_y, page_width - right, rule_y)
+        canvas.setFillColor(styles.muted)
+        canvas.setFont(fonts.regular, size)
+        canvas.drawString(left, first, handout.footer_left)
+        version = handout.footer_center + (f"  ·  {handout.draft_mark}" if handout.draft_mark else "")
+        canvas.drawString(left, second, version)
+        canvas.setFillColor(styles.text)
+        canvas.setFont(fonts.bold, size * 1.1)
+        label = handout.page_label.replace("{page}", str(page)).replace("{pages}", str(pages))
+        canvas.drawRightString(page_width - right, first, label)
+        canvas.restoreState()
+
+    class NumberedCanvas(Canvas):
+        """Defers each page until save() so every footer can say "Page N of M" in one layout pass."""
+
+        def __init__(self, *args, **kwargs):
+            super().__init__(*args, **kwargs)
+            self._pages: list[dict] = []
+
+        def showPage(self):
+            self._pages.append(dict(self.__dict__))
+            self._startPage()
+
+        def save(self):
+            total = len(self._pages)
+            for number, state in enumerate(self._pages, start=1):
+                self.__dict__.update(state)
+                draw_footer(self, number, total)
+                super().showPage()
+            super().save()
+
+    frame_padding = dict(leftPadding=0, rightPadding=0, topPadding=0, bottomPadding=0)
+    body_bottom = bottom
+    first_frame = Frame(
+        left, body_bottom, width, page_height - top - first_header_height - body_bottom, id="first", **frame_padding
+    )
+    later_frame = Frame(
+        left, body_bottom, width, page_height - top - later_header_height - body_bottom, id="later", **frame_padding
+    )
+    buffer = io.BytesIO()
+    meta = handout.metadata
+    template = BaseDocTemplate(
+        buffer,
+        pagesize=(page_width, page_height),
+        leftMargin=left,
+        rightMargin=right,
+        topMargin=top,
+        bottomMargin=bottom,
+        title=meta.title,
+        author=meta.author,
+        subject=meta.subject,
+        keywords=list(meta.keywords),
+        creator="handouts",
+        lang=meta.language,
+        invariant=1,
+    )
+    template.addPageTemplates(
+        [
+            PageTemplate("first", frames=[first_frame], onPage=draw_first),
+            PageTemplate("later", frames=[later_frame], onPage=draw_later),
+        ]
+    )
+    story: list[Flowable] = [NextPageTemplate("later"), Paragraph(markup(handout.title), styles.title)]
+    story.append(Paragraph(markup(handout.code_line), styles.code_line))
+    if handout.draft_mark:
+        story.append(Paragraph(markup(handout.draft_mark), styles.draft))
+    for block in handout.intro:
+        story.extend(block_flowables(block, styles, width))
+    for section in handout.sections:
+        story.extend(section_flowables(section, styles, width))
+    story.append(Spacer(1, 1))
+    template.build(story, canvasmaker=NumberedCanvas)
+    return buffer.getvalue()

@@ -1,0 +1,57 @@
+"""A procedure as readable plain text, for `handouts show`."""
+
+from __future__ import annotations
+
+import textwrap
+
+from handouts.schema import SECTION_FIELDS, Block, Procedure
+
+WIDTH = 88
+
+
+def _blocks(blocks: list[Block], depth: int = 0) -> list[str]:
+    lines = []
+    indent = "  " * depth
+    for block in blocks:
+        text = f"{block.label}: {block.text}" if block.label else block.text
+        if block.kind == "paragraph":
+            lines += textwrap.wrap(text, WIDTH, initial_indent=indent, subsequent_indent=indent) + [""]
+        else:
+            lines += textwrap.wrap(text, WIDTH, initial_indent=indent + "- ", subsequent_indent=indent + "  ")
+            lines += _blocks(block.items, depth + 1)
+    return lines
+
+
+def procedure_text(procedure: Procedure) -> str:
+    lines = [procedure.title, "=" * min(len(procedure.title), WIDTH)]
+    lines += [f"{procedure.code_system} {procedure.code}: {procedure.descriptor}"]
+    if procedure.add_on:
+        primary = ", ".join(procedure.primary_codes) or "not recorded"
+        lines.append(f"Add-on code; usual primary codes: {primary}")
+    review = procedure.review
+    reviewed = f", reviewed {review.date} by {review.reviewer}" if review.date else ""
+    lines += [f"Review: {review.status}, content version {review.content_version}{reviewed}", ""]
+
+    def section(heading: str, blocks: list[Block]) -> None:
+        if blocks:
+            lines.extend([heading, "-" * len(heading)])
+            lines.extend(_blocks(blocks))
+            if lines[-1] != "":
+                lines.append("")
+
+    for name in SECTION_FIELDS:
+        heading = name.replace("_", " ").capitalize()
+        if name == "risks":
+            for group in ("common", "rare", "general"):
+                section(f"Risks ({group})", getattr(procedure.risks, group))
+        else:
+            section(heading, getattr(procedure, name))
+    for extra in procedure.other_sections:
+        section(extra.heading, extra.content)
+
+    rules = procedure.handout
+    lines += ["Handout rules", "-------------"]
+    for key, value in rules.model_dump(exclude={"warning_signs"}).items():
+        lines.append(f"{key.replace('_', ' ')}: {'not set' if value is None else value}")
+    section("When to call (warning signs)", [Block(text=sign) for sign in rules.warning_signs])
+    return "\n".join(lines).rstrip() + "\n"

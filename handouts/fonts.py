@@ -87,7 +87,7 @@ def font_family(name: str) -> FontFamily:
 
 
 def missing_characters(text: str, family: FontFamily) -> list[str]:
-    """Characters of `text` the font cannot draw (spaces and line breaks are always fine)."""
+    """Characters of `text` the font cannot draw (control characters are dropped when drawing)."""
     if family.charset is None:
         return []
-    return sorted({c for c in text if c not in family.charset and c not in "\n\t\r "})
+    return sorted({c for c in text if c not in family.charset and c != " " and ord(c) >= 32})

@@ -70,6 +70,7 @@ class Styles:
             leading=round(size * 1.4, 1),
             textColor=self.text,
             alignment=TA_LEFT,
+            bulletFontName=fonts.regular,
             spaceAfter=size * 0.5,
         )
         self.body = base
@@ -194,6 +195,7 @@ def callout_table(callout: doc.Callout, styles: Styles, width: float) -> Flowabl
     table.setStyle(
         TableStyle(
             [
+                ("FONT", (0, 0), (-1, -1), styles.fonts.regular),  # else ReportLab lists Helvetica, unused
                 ("BOX", (0, 0), (-1, -1), 2.5, styles.warning_border),
                 ("BACKGROUND", (0, 0), (-1, -1), styles.warning_background),
                 ("LEFTPADDING", (0, 0), (-1, -1), pad),
@@ -218,6 +220,7 @@ def key_values_table(block: doc.KeyValues, styles: Styles, width: float) -> Flow
         TableStyle(
             [
                 ("SPAN", (0, 0), (-1, 0)),
+                ("FONT", (0, 0), (-1, -1), styles.fonts.regular),
                 ("BOX", (0, 0), (-1, -1), 1.5, styles.accent),
                 ("LINEBELOW", (0, 1), (-1, -2), 0.5, styles.muted),
                 ("VALIGN", (0, 0), (-1, -1), "TOP"),
@@ -336,7 +339,7 @@ def render(handout: doc.Handout) -> bytes:
         canvas.setFont(fonts.bold, name_size)
         y = y_top - name_size
         canvas.drawString(x, y, header.clinic_name)
-        contact_size = max(11.0, styles.size * 0.85)
+        contact_size = max(12.0, styles.size * 0.85)
         canvas.setFillColor(styles.on_primary if band else styles.muted)
         canvas.setFont(fonts.regular, contact_size)
         for line in header.contact_lines:
@@ -425,6 +428,9 @@ def render(handout: doc.Handout) -> bytes:
         creator="handouts",
         lang=meta.language,
         invariant=1,
+        # Start in the handout's font, so the PDF never refers to an unembedded standard font.
+        initialFontName=fonts.regular,
+        initialFontSize=styles.size,
     )
     template.addPageTemplates(
         [

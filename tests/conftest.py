@@ -1,0 +1,58 @@
+"""Shared test helpers: a throw-away copy of the repository's project, the CLI, and PDF reading."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from handouts.cli import app
+
+ROOT = Path(__file__).resolve().parents[1]
+DATA = Path(__file__).parent / "data"
+SEEDS = {
+    "01936": DATA / "seeds" / "000_ea84c046b5350089.txt",
+    "77003": DATA / "seeds" / "001_31cf683fb6795644.txt",
+    "01992": DATA / "seeds" / "002_797c79a59cd4b8aa.txt",
+    "00632": DATA / "seeds" / "003_276240e88cb2b8c1.txt",
+    "64634": DATA / "seeds" / "004_a59f6d7c92cd111f.txt",
+}
+LAYOUTS = ("default", "riverside-spine", "northgate-pain")
+
+
+@pytest.fixture
+def project(tmp_path: Path) -> Path:
+    """A copy of the repository's procedures/ and layouts/ that a test may change."""
+    root = tmp_path / "project"
+    shutil.copytree(ROOT / "procedures", root / "procedures")
+    shutil.copytree(ROOT / "layouts", root / "layouts")
+    return root
+
+
+def run(project: Path, *args: str):
+    """Run the CLI in-process, as `handouts --project PROJECT ARGS...`."""
+    return CliRunner().invoke(app, ["--project", str(project), *args])
+
+
+def pdf_text(source) -> str:
+    """All the text of a PDF (path or bytes), whitespace folded so wrapped lines compare equal."""
+    reader = pdf_reader(source)
+    return " ".join(" ".join(page.extract_text() or "" for page in reader.pages).split())
+
+
+def pdf_reader(source):
+    import io
+
+    from pypdf import PdfReader
+
+    return PdfReader(io.BytesIO(source) if isinstance(source, bytes) else source)
+
+
+def folded(text: str) -> str:
+    return " ".join(text.split())
+
+
+def files_under(folder: Path) -> list[Path]:
+    return sorted(p for p in folder.rglob("*") if p.is_file()) if folder.exists() else []

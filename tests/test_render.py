@@ -1,0 +1,181 @@
+"""Rendering: every procedure with every layout, read back from the PDF."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from conftest import LAYOUTS, ROOT, SEEDS, folded, pdf_reader, pdf_text, run
+from handouts.compose import compose
+from handouts.document import Callout, ItemList
+from handouts.pipeline import render_pdf
+from handouts.project import Project
+from handouts.yamlio import dump_yaml, parse_yaml
+
+PAGE_POINTS = {"Letter": (612, 792), "A4": (595.3, 841.9)}
+
+
+def all_items(blocks):
+    for block in blocks:
+        yield (f"{block.label}: " if block.label else "") + block.text
+        yield from all_items(block.items)
+
+
+@pytest.fixture(scope="module")
+def repo() -> Project:
+    return Project(ROOT)
+
+
+@pytest.mark.parametrize("layout_name", LAYOUTS)
+@pytest.mark.parametrize("code", sorted(SEEDS))
+def test_each_procedure_renders_with_each_layout(repo, code, layout_name):
+    procedure = repo.procedure(code)
+    layout = repo.layout(layout_name)
+    pdf = render_pdf(procedure, layout)
+    reader = pdf_reader(pdf)
+    text = pdf_text(pdf)
+
+    assert folded(procedure.title) in text
+    assert f"CPT code {code}" in text
+    if "before" in layout.layout.sections:
+        for item in all_items(procedure.preparation):
+            assert folded(item) in text
+        fasting = procedure.handout.fasting_hours
+        assert ("Do not eat any food for" in text) == (fasting is not None)
+        if fasting is not None:
+            assert f"Do not eat any food for {fasting:g} hours" in text
+    if "after" in layout.layout.sections:
+        for item in all_items(procedure.recovery):
+            assert folded(item) in text
+    for sign in procedure.handout.warning_signs:
+        assert folded(sign) in text
+    assert layout.layout.clinic.phone in text
+    assert "DRAFT – content not clinically reviewed" in text
+
+    width, height = PAGE_POINTS[layout.layout.page.size]
+    for page in reader.pages:
+        assert abs(float(page.mediabox.width) - width) < 1 and abs(float(page.mediabox.height) - height) < 1
+    pages = len(reader.pages)
+    for number in range(1, pages + 1):
+        assert f"Page {number} of {pages}" in folded(reader.pages[number - 1].extract_text())
+
+    meta = reader.metadata
+    assert meta.title.startswith(procedure.title)
+    assert meta.author == layout.layout.clinic.name
+    assert procedure.title in meta.subject
+    assert reader.trailer["/Root"]["/Lang"] == "en"
+
+
+def test_fonts_are_embedded_and_text_is_large(repo):
+    pdf = render_pdf(repo.procedure("64634"), repo.layout("riverside-spine"))
+    reader = pdf_reader(pdf)
+    fonts = reader.pages[0]["/Resources"]["/Font"]
+    for ref in fonts.values():
+        font = ref.get_object()
+        assert "AtkinsonHyperlegible" in font["/BaseFont"]
+        descendant = font["/DescendantFonts"][0].get_object() if "/DescendantFonts" in font else font
+        assert "/FontFile2" in descendant["/FontDescriptor"]  # the TrueType program is in the file
+
+    procedure = repo.procedure("64634")
+    running = ("Riverside Spine Center", procedure.title, "Content version", "Page ")
+    sizes = []
+
+    def visit(text, cm, tm, font_dict, font_size):
+        if text.strip() and not text.startswith(running):
+            sizes.append(font_size * tm[0])
+
+    for page in reader.pages:
+        page.extract_text(visitor_text=visit)
+    assert len(sizes) > 40 and min(sizes) >= 12  # body text is never under 12 pt
+
+
+def test_same_inputs_give_identical_bytes_even_in_another_process(project, tmp_path):
+    first, second = tmp_path / "a.pdf", tmp_path / "b.pdf"
+    assert run(project, "render", "01992", "-l", "riverside-spine", "-o", str(first)).exit_code == 0
+    subprocess.run(
+        [sys.executable, "-m", "handouts", "--project", str(project), "render", "01992",
+         "-l", "riverside-spine", "-o", str(second)],
+        check=True, capture_output=True,
+    )
+    assert first.read_bytes() == second.read_bytes()
+
+
+def test_a_procedure_ten_times_longer_flows_over_more_pages(project):
+    repo = Project(project)
+    normal = pdf_reader(render_pdf(repo.procedure("64634"), repo.layout("default")))
+    path = project / "procedures" / "64634.yaml"
+    data = parse_yaml(path.read_text(), "x")
+    for key in ("summary", "preparation", "procedure_steps", "recovery", "patient_experience"):
+        value = data[key]
+        data[key] = "\n\n".join([value] * 10) if isinstance(value, str) else value * 10
+    data["handout"]["warning_signs"] = data["handout"]["warning_signs"] * 10
+    path.write_text(dump_yaml(data))
+    long_pdf = render_pdf(Project(project).procedure("64634"), repo.layout("default"))
+    reader = pdf_reader(long_pdf)
+    pages = len(reader.pages)
+    assert pages >= 3 * len(normal.pages)
+    for number, page in enumerate(reader.pages, start=1):
+        text = folded(page.extract_text())
+        assert f"Page {number} of {pages}" in text
+        assert "Content version 1, not yet reviewed" in text
+    assert "Call us: ______________________" in pdf_text(long_pdf)
+
+
+HOSTILE = [
+    "<font size=99>BIG</font> & <a href='http://evil.example'>click</a> &amp; <b>",
+    "{{ 7*7 }} {% for x in range(3) %}loop{% endfor %} {{ ''.__class__.__mro__ }}",
+]
+
+
+def test_markup_and_template_syntax_in_content_appear_literally(project):
+    path = project / "procedures" / "01992.yaml"
+    data = parse_yaml(path.read_text(), "x")
+    data["title"] = HOSTILE[0]
+    data["preparation"] = HOSTILE
+    data["handout"]["warning_signs"] = HOSTILE
+    path.write_text(dump_yaml(data))
+    repo = Project(project)
+    handout = compose(repo.procedure("01992"), repo.layout("riverside-spine"))
+    callout = next(b for s in handout.sections for b in s.blocks if isinstance(b, Callout))
+    assert [item.text for item in callout.items] == HOSTILE
+    text = pdf_text(render_pdf(repo.procedure("01992"), repo.layout("riverside-spine")))
+    for line in HOSTILE:
+        assert text.count(folded(line)) >= 2  # in the checklist and in the warning box
+    assert "49" not in text.replace("0149", "")  # the template was not run
+
+
+@pytest.mark.parametrize(
+    "bad, shown", [("Call 😀 now", "U+1F600"), ("اتصل بنا", "U+0627"), ("Zero\u200bwidth", "U+200B")]
+)
+def test_characters_the_font_cannot_print_are_refused_clearly(project, bad, shown, tmp_path):
+    path = project / "procedures" / "01992.yaml"
+    data = parse_yaml(path.read_text(), "x")
+    data["recovery"] = [bad]
+    path.write_text(dump_yaml(data))
+    out = tmp_path / "x.pdf"
+    result = run(project, "render", "01992", "-o", str(out))
+    assert result.exit_code == 2
+    assert shown in result.stderr and "After your procedure" in result.stderr
+    assert "Traceback" not in result.output and not out.exists()
+
+
+def test_control_characters_do_not_break_the_pdf(project):
+    path = project / "procedures" / "01992.yaml"
+    data = parse_yaml(path.read_text(), "x")
+    data["recovery"] = ["Rest\x07 well\x1b today"]
+    path.write_text(dump_yaml(data))
+    repo = Project(project)
+    assert "Rest well today" in pdf_text(render_pdf(repo.procedure("01992"), repo.layout("default")))
+
+
+def test_layout_order_and_headings_come_from_the_layout(repo):
+    northgate = compose(repo.procedure("01992"), repo.layout("northgate-pain"))
+    assert [s.id for s in northgate.sections][:3] == ["what_is_it", "when_to_call", "before"]
+    assert northgate.sections[2].heading == "Getting ready"
+    riverside = compose(repo.procedure("01992"), repo.layout("riverside-spine"))
+    checklist = next(b for b in riverside.sections[1].blocks if isinstance(b, ItemList))
+    assert checklist.style == "check"
+    assert checklist.items[0].text == "Do not eat any food for 8 hours before your procedure."

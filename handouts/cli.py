@@ -104,17 +104,65 @@ def show(code: str = typer.Argument(..., help="Procedure code (e.g. 64634) or pa
 @app.command()
 @friendly
 def render(
-    code: str = typer.Argument(..., help="Procedure code (e.g. 64634) or part of its title."),
+    codes: Optional[list[str]] = typer.Argument(
+        None, help="Procedure codes (e.g. 01992 77003) or a part of a title; several make one combined handout."
+    ),
     layout: str = typer.Option("default", "--layout", "-l", help="Layout name (see 'handouts layouts')."),
     output: Optional[Path] = typer.Option(
         None, "--output", "-o", help="PDF path.", show_default="output/<code>-<title>-<layout>.pdf"
     ),
+    appointment_file: Optional[Path] = typer.Option(
+        None, "--appointment", help="An appointment file (YAML or JSON) with date, time, patient, codes..."
+    ),
+    patient: Optional[str] = typer.Option(None, "--patient", help="Patient's name as shown on the handout."),
+    date: Optional[str] = typer.Option(None, "--date", help="Appointment date, YYYY-MM-DD."),
+    time: Optional[str] = typer.Option(None, "--time", help="Appointment time, HH:MM (24 h) or 7:45 AM."),
+    provider: Optional[str] = typer.Option(None, "--provider", help="Who does the procedure."),
+    location: Optional[str] = typer.Option(None, "--location", help="Where to go, e.g. Suite 200."),
+    appointment_id: Optional[str] = typer.Option(None, "--appointment-id", help="The appointment's id (names the file)."),
 ) -> None:
-    """Render a handout PDF and print its path."""
+    """Render a handout PDF and print its path; with an appointment, a personal handout."""
     from handouts.pipeline import render_to_file
 
     proj = project()
-    typer.echo(proj.display(render_to_file(proj, code, layout, output)))
+    given = {
+        "patient": patient, "date": date, "time": time, "provider": provider, "location": location,
+        "appointment_id": appointment_id,
+    }
+    appointment = None
+    if appointment_file is not None or any(value is not None for value in given.values()):
+        appointment = _appointment(appointment_file, given, codes or [])
+        codes = list(codes or appointment.codes)
+        layout_loaded = proj.layout(layout)
+        from handouts.pipeline import is_past
+
+        if is_past(appointment, layout_loaded):
+            typer.echo(
+                f"Warning: the appointment date {appointment.date.isoformat()} is in the past; is it a typo? "
+                "The handout was made anyway.",
+                err=True,
+            )
+    typer.echo(proj.display(render_to_file(proj, list(codes or []), layout, output, appointment)))
+
+
+def _appointment(path: Optional[Path], given: dict, codes: list[str]):
+    from handouts.appointment import from_mapping
+    from handouts.yamlio import read_yaml
+
+    data: dict = {}
+    where = "the appointment"
+    if path is not None:
+        loaded = read_yaml(path)
+        if not isinstance(loaded, dict):
+            raise HandoutsError(f"{path}: expected appointment fields (date:, time:, codes: ...)")
+        data, where = loaded, str(path)
+    data = {**data, **{key: value for key, value in given.items() if value is not None}}
+    if codes:
+        data["codes"] = codes
+    missing = [f"--{key}" for key in ("date", "time") if data.get(key) in (None, "")]
+    if missing:
+        raise HandoutsError(f"a personal handout needs {' and '.join(missing)} (or an --appointment file with them)")
+    return from_mapping(data, where)
 
 
 @app.command("import")

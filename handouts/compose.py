@@ -1,12 +1,15 @@
-"""Compose: procedure + layout -> document model. Knows words and order, nothing about PDF."""
+"""Compose: procedures + layout (+ appointment) -> document model. Knows words and order, nothing about PDF."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any, Callable
 
 from handouts import document as doc
+from handouts.appointment import Appointment, local_start, timeline, zone
+from handouts.merge import combine, with_overrides
 from handouts.project import LoadedLayout
-from handouts.schema import Block, Procedure
+from handouts.schema import Block, HandoutParams, Procedure
 from handouts.templating import fill
 
 
@@ -23,19 +26,25 @@ class Words:
         return fill(self._wording[key], context, f"wording.{key} ({self._where})")
 
 
-def compose(procedure: Procedure, layout: LoadedLayout) -> doc.Handout:
+@dataclass(frozen=True)
+class Facts:
+    """What the section builders draw on: the (combined) content, the rules in force, and the words."""
+
+    procedure: Procedure
+    rules: HandoutParams
+    words: Words
+    personal: bool  # an appointment's times are known
+
+
+def compose(procedures: Procedure | list[Procedure], layout: LoadedLayout, appointment: Appointment | None = None) -> doc.Handout:
+    combined = combine(procedures if isinstance(procedures, list) else [procedures])
+    procedure = combined.procedure
     spec = layout.layout
-    rules = procedure.handout
+    rules = with_overrides(procedure.handout, spec.rules)
     review = procedure.review
-    context = {
-        "procedure": {
-            "code": procedure.code,
-            "code_system": procedure.code_system,
-            "title": procedure.title,
-            "name": procedure.name,
-            "add_on": procedure.add_on,
-            "primary_codes": list(procedure.primary_codes),
-        },
+    context: dict[str, Any] = {
+        "procedure": _procedure_values(procedure),
+        "codes": list(combined.codes),
         "rules": rules.model_dump(exclude={"warning_signs"}),
         "clinic": spec.clinic.model_dump(),
         "review": {
@@ -45,20 +54,29 @@ def compose(procedure: Procedure, layout: LoadedLayout) -> doc.Handout:
         },
     }
     words = Words(layout, context)
+    intro: list[doc.Block] = []
+    if combined.others:
+        intro.append(doc.Subheading(words("also_covers")))
+        listed = [doc.Item(words("also_covers_item", other=_procedure_values(o))) for o in combined.others]
+        intro.append(doc.ItemList("bullet", tuple(listed)))
+    if appointment is not None:
+        context["appointment"] = appointment_values(appointment, layout, rules, words)
+        intro.append(_appointment_box(appointment, context["appointment"], rules, words))
+    facts = Facts(procedure, rules, words, appointment is not None)
 
-    builders: dict[str, Callable[[], tuple[doc.Block, ...]]] = {
-        "what_is_it": lambda: _what_is_it(procedure, words),
-        "before": lambda: _before(procedure, words),
-        "day_of": lambda: _day_of(procedure, words),
-        "after": lambda: _after(procedure, words),
-        "risks": lambda: _risks(procedure, words),
-        "benefits": lambda: convert(procedure.benefits),
-        "alternatives": lambda: convert(procedure.alternatives),
-        "when_to_call": lambda: _when_to_call(procedure, layout, words),
+    builders: dict[str, Callable[[Facts], tuple[doc.Block, ...]]] = {
+        "what_is_it": _what_is_it,
+        "before": _before,
+        "day_of": _day_of,
+        "after": lambda f: convert(f.procedure.recovery),
+        "risks": _risks,
+        "benefits": lambda f: convert(f.procedure.benefits),
+        "alternatives": lambda f: convert(f.procedure.alternatives),
+        "when_to_call": lambda f: _when_to_call(f, spec.clinic),
     }
     sections = []
     for section_id in spec.sections:
-        blocks = builders[section_id]()
+        blocks = builders[section_id](facts)
         if blocks:
             boxed = len(blocks) == 1 and isinstance(blocks[0], doc.Callout)
             sections.append(doc.Section(section_id, words(f"heading_{section_id}"), blocks, boxed))
@@ -97,34 +115,98 @@ def compose(procedure: Procedure, layout: LoadedLayout) -> doc.Handout:
         page_label=words("page_label"),
         style=style,
         page=doc.PageSetup(spec.page.size, (margins.top, margins.right, margins.bottom, margins.left)),
+        # Metadata never carries patient details: only the page text does.
         metadata=doc.Metadata(
             title=f"{procedure.title} ({code_line})",
             author=clinic.name,
             subject=words("subject"),
             language=spec.language,
-            keywords=(procedure.code_system, procedure.code),
+            keywords=(procedure.code_system, *combined.codes),
         ),
         draft_mark=words("draft_mark") if review.status == "draft" else None,
+        intro=tuple(intro),
+        running_label=(appointment.patient or "") if appointment is not None else "",
+        personal=appointment is not None,
     )
+
+
+def _procedure_values(procedure: Procedure) -> dict[str, Any]:
+    return {
+        "code": procedure.code,
+        "code_system": procedure.code_system,
+        "title": procedure.title,
+        "name": procedure.name,
+        "add_on": procedure.add_on,
+        "primary_codes": list(procedure.primary_codes),
+    }
+
+
+# ---------------------------------------------------------------- the appointment
+
+
+def appointment_values(appointment: Appointment, layout: LoadedLayout, rules: HandoutParams, words: Words) -> dict[str, Any]:
+    """The appointment's values as the patient reads them, for the box and for any wording template."""
+    from babel.dates import format_datetime
+
+    tz_name = appointment.timezone or layout.layout.timezone
+    tz = zone(tz_name, "timezone")
+    start = local_start(appointment.date, appointment.time, tz, "the appointment time")
+    times = timeline(start, rules)
+    locale = appointment.language or layout.layout.language
+
+    def moment(value):
+        return format_datetime(value, words("moment_format"), locale=locale) if value is not None else None
+
+    return {
+        "patient": appointment.patient,
+        "id": appointment.appointment_id,
+        "provider": appointment.provider,
+        "location": appointment.location,
+        "timezone": tz_name,
+        "date": format_datetime(start, words("date_format"), locale=locale),
+        "time": format_datetime(start, words("time_format"), locale=locale),
+        "arrival": moment(times.arrival),
+        "fasting_start": moment(times.fasting_start),
+        "clear_liquids_stop": moment(times.clear_liquids_stop),
+    }
+
+
+def _appointment_box(appointment: Appointment, values: dict[str, Any], rules: HandoutParams, words: Words) -> doc.KeyValues:
+    rows = [
+        (words("appointment_name"), appointment.patient or words("appointment_name_blank")),
+        (words("appointment_date"), values["date"]),
+        (words("appointment_time"), values["time"]),
+        (words("appointment_arrive"), values["arrival"]),
+    ]
+    if values["fasting_start"]:
+        rows.append((words("appointment_stop_eating"), values["fasting_start"]))
+    if values["clear_liquids_stop"]:
+        rows.append((words("appointment_stop_liquids"), values["clear_liquids_stop"]))
+    if rules.driver_required:
+        rows.append((words("appointment_driver"), words("appointment_driver_value")))
+    for key, value in (("appointment_provider", appointment.provider), ("appointment_location", appointment.location)):
+        if value:
+            rows.append((words(key), value))
+    return doc.KeyValues(words("appointment_title"), tuple(rows))
 
 
 # ---------------------------------------------------------------- sections
 
 
-def _what_is_it(procedure: Procedure, words: Words) -> tuple[doc.Block, ...]:
-    blocks = list(convert(procedure.summary))
-    if procedure.add_on:
-        blocks.append(doc.Paragraph(words("add_on_note")))
+def _what_is_it(facts: Facts) -> tuple[doc.Block, ...]:
+    blocks = list(convert(facts.procedure.summary))
+    if facts.procedure.add_on:
+        blocks.append(doc.Paragraph(facts.words("add_on_note")))
     return tuple(blocks)
 
 
-def _before(procedure: Procedure, words: Words) -> tuple[doc.Block, ...]:
-    rules = procedure.handout
+def _before(facts: Facts) -> tuple[doc.Block, ...]:
+    rules, words = facts.rules, facts.words
     checks = []
     if rules.fasting_hours is not None:
-        checks.append(doc.Item(words("fasting")))
+        checks.append(doc.Item(words("fasting_at" if facts.personal else "fasting")))
     if rules.clear_liquids_hours is not None:
-        checks.append(doc.Item(words("clear_liquids")))
+        checks.append(doc.Item(words("clear_liquids_at" if facts.personal else "clear_liquids")))
     if rules.review_blood_thinners:
         checks.append(doc.Item(words("blood_thinners")))
     if rules.driver_required:
@@ -133,17 +215,19 @@ def _before(procedure: Procedure, words: Words) -> tuple[doc.Block, ...]:
     if checks:
         blocks.append(doc.Paragraph(words("before_intro")))
         blocks.append(doc.ItemList("check", tuple(checks)))
-    if procedure.preparation:
+    if facts.procedure.preparation:
         if checks:
             blocks.append(doc.Subheading(words("page_preparation")))
-        blocks.extend(convert(procedure.preparation, "check"))
+        blocks.extend(convert(facts.procedure.preparation, "check"))
     return tuple(blocks)
 
 
-def _day_of(procedure: Procedure, words: Words) -> tuple[doc.Block, ...]:
-    rules = procedure.handout
+def _day_of(facts: Facts) -> tuple[doc.Block, ...]:
+    procedure, words = facts.procedure, facts.words
     checks = []
-    if rules.arrive_early_minutes is not None:
+    if facts.personal:
+        checks.append(doc.Item(words("arrive_at")))
+    elif facts.rules.arrive_early_minutes is not None:
         checks.append(doc.Item(words("arrive")))
     checks.append(doc.Item(words("bring_list")))
     blocks: list[doc.Block] = [doc.ItemList("check", tuple(checks))]
@@ -159,28 +243,24 @@ def _day_of(procedure: Procedure, words: Words) -> tuple[doc.Block, ...]:
     return tuple(blocks)
 
 
-def _after(procedure: Procedure, words: Words) -> tuple[doc.Block, ...]:
-    return convert(procedure.recovery)
-
-
-def _risks(procedure: Procedure, words: Words) -> tuple[doc.Block, ...]:
+def _risks(facts: Facts) -> tuple[doc.Block, ...]:
     blocks: list[doc.Block] = []
-    risks = procedure.risks
+    risks = facts.procedure.risks
     for key, content in (("risks_common", risks.common), ("risks_rare", risks.rare)):
         if content:
-            blocks.append(doc.Subheading(words(key)))
+            blocks.append(doc.Subheading(facts.words(key)))
             blocks.extend(convert(content))
     blocks.extend(convert(risks.general))
     return tuple(blocks)
 
 
-def _when_to_call(procedure: Procedure, layout: LoadedLayout, words: Words) -> tuple[doc.Block, ...]:
-    clinic = layout.layout.clinic
+def _when_to_call(facts: Facts, clinic) -> tuple[doc.Block, ...]:
+    words = facts.words
     contacts = [words("call_phone")]
     if clinic.after_hours_phone:
         contacts.append(words("call_after_hours"))
     contacts.append(words("call_emergency"))
-    signs = tuple(doc.Item(sentence(sign)) for sign in procedure.handout.warning_signs)
+    signs = tuple(doc.Item(sentence(sign)) for sign in facts.rules.warning_signs)
     intro = words("call_intro") if signs else ""
     return (doc.Callout(words("heading_when_to_call"), intro, signs, tuple(contacts)),)
 

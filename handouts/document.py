@@ -116,6 +116,8 @@ class Handout:
     metadata: Metadata
     draft_mark: str | None = None  # shown on every page when the content is not clinically reviewed
     intro: tuple[Block, ...] = field(default=())  # blocks under the title, before the first section
+    running_label: str = ""  # on the top of pages 2+, e.g. the patient's name so pages are not mixed up
+    personal: bool = False  # holds patient details: written owner-only
 
     def text_blocks(self):
         """Every block, in reading order (for checks over all the text, like glyph coverage)."""

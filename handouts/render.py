@@ -17,6 +17,7 @@ from reportlab.pdfbase.pdfmetrics import stringWidth
 from reportlab.pdfgen.canvas import Canvas
 from reportlab.platypus import (
     BaseDocTemplate,
+    CondPageBreak,
     Flowable,
     Frame,
     KeepTogether,
@@ -85,11 +86,11 @@ class Styles:
         )
         self.heading = ParagraphStyle(
             "h2", base, fontName=fonts.bold, fontSize=size * 1.4, leading=size * 1.75,
-            textColor=color(style.heading), spaceBefore=size * 1.1, spaceAfter=size * 0.45, keepWithNext=1,
+            textColor=color(style.heading), spaceBefore=size * 1.1, spaceAfter=size * 0.45,
         )
         self.subheading = ParagraphStyle(
             "h3", base, fontName=fonts.bold, fontSize=size * 1.1, leading=size * 1.45,
-            spaceBefore=size * 0.5, spaceAfter=size * 0.3, keepWithNext=1,
+            spaceBefore=size * 0.5, spaceAfter=size * 0.3,
         )
         self.callout_title = ParagraphStyle(
             "callout-title", self.heading, textColor=self.text, spaceBefore=0, spaceAfter=size * 0.3
@@ -174,7 +175,7 @@ def block_flowables(block: doc.Block, styles: Styles, width: float) -> list[Flow
     if isinstance(block, doc.ItemList):
         return item_flowables(block.items, block.style, styles)
     if isinstance(block, doc.Subheading):
-        return [Paragraph(markup(block.text), styles.subheading)]
+        return [CondPageBreak(styles.size * 6), Paragraph(markup(block.text), styles.subheading)]
     if isinstance(block, doc.Callout):
         return [callout_table(block, styles, width)]
     if isinstance(block, doc.KeyValues):
@@ -239,7 +240,9 @@ def key_values_table(block: doc.KeyValues, styles: Styles, width: float) -> Flow
 def section_flowables(section: doc.Section, styles: Styles, width: float) -> list[Flowable]:
     out: list[Flowable] = []
     if not section.heading_in_box:
-        out.append(Paragraph(markup(section.heading), styles.heading))
+        # A heading needs a few lines of its section under it; rather than keep it with the whole next
+        # block (which can leave half a page empty), start a new page only when little room is left.
+        out += [CondPageBreak(styles.size * 8), Paragraph(markup(section.heading), styles.heading)]
     for block in section.blocks:
         out.extend(block_flowables(block, styles, width))
     return out
@@ -359,7 +362,8 @@ def render(handout: doc.Handout) -> bytes:
         canvas.setFont(fonts.regular, size)
         canvas.drawString(left, y, header.clinic_name)
         room = width - stringWidth(header.clinic_name, fonts.regular, size) - size * 2
-        canvas.drawRightString(page_width - right, y, fit(handout.title, fonts.regular, size, room))
+        label = handout.running_label or handout.title
+        canvas.drawRightString(page_width - right, y, fit(label, fonts.regular, size, room))
         canvas.setStrokeColor(styles.accent)
         canvas.setLineWidth(0.8)
         canvas.line(left, y - size * 0.6, page_width - right, y - size * 0.6)

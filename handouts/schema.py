@@ -305,6 +305,16 @@ class Page(Strict):
     margins_in: Margins
 
 
+class RuleOverrides(Strict):
+    """A clinic's protocol, replacing the procedures' own values (e.g. 8 hours of fasting for all)."""
+
+    fasting_hours: Hours | None = None
+    clear_liquids_hours: Hours | None = None
+    arrive_early_minutes: Annotated[int, Field(ge=0, le=480)] | None = None
+    driver_required: bool | None = None
+    review_blood_thinners: bool | None = None
+
+
 SectionId = Literal[
     "what_is_it", "before", "day_of", "after", "risks", "benefits", "alternatives", "when_to_call"
 ]
@@ -322,6 +332,7 @@ class Layout(Strict):
     sections: list[SectionId]
     timezone: str = "UTC"
     language: str = "en"
+    rules: RuleOverrides | None = None
     wording: dict[str, str] = {}
 
     @field_validator("sections")

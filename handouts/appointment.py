@@ -153,6 +153,9 @@ def from_mapping(data: dict[str, Any], where: str) -> Appointment:
         value = data.get(key)
         return str(value).strip() or None if value is not None else None
 
+    if text("timezone"):
+        zone(text("timezone"), f"{where}: timezone")
+
     return Appointment(
         date=parse_date(data["date"], f"{where}: date"),
         time=parse_time(data["time"], f"{where}: time"),

@@ -47,7 +47,7 @@ def render_to_file(
 
 
 def is_past(appointment: Appointment, layout: LoadedLayout, today: dt.date | None = None) -> bool:
-    from zoneinfo import ZoneInfo
+    from handouts.appointment import zone
 
-    tz = ZoneInfo(appointment.timezone or layout.layout.timezone)
+    tz = zone(appointment.timezone or layout.layout.timezone, "timezone")
     return appointment.date < (today or dt.datetime.now(tz).date())

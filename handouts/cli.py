@@ -165,6 +165,33 @@ def _appointment(path: Optional[Path], given: dict, codes: list[str]):
     return from_mapping(data, where)
 
 
+@app.command()
+@friendly
+def schedule(
+    csv_file: Path = typer.Argument(..., help="The day's appointments: a CSV file with a header row."),
+    layout: str = typer.Option("default", "--layout", "-l", help="Layout for rows without a layout column."),
+    output: Optional[Path] = typer.Option(
+        None, "--output", "-o", help="Folder for the PDFs.", show_default="output/<csv file name>"
+    ),
+    packet: bool = typer.Option(False, "--packet", help="Also write one print-ready PDF of the whole day."),
+) -> None:
+    """Render one personal handout per appointment in a CSV schedule (exit 1 if any row failed)."""
+    from handouts.schedule import run_schedule
+
+    proj = project()
+    out_dir = output or proj.output_dir / csv_file.stem
+    result = run_schedule(
+        proj, csv_file, layout, out_dir, packet,
+        say=typer.echo, warn=lambda line: typer.echo(f"Error: {line}", err=True),
+    )
+    summary = f"{len(result.done)} handouts written to {proj.display(out_dir)}, {len(result.failed)} rows failed"
+    typer.echo(summary)
+    if result.packet:
+        typer.echo(f"packet: {proj.display(result.packet)} ({result.packet_pages} pages)")
+    if result.failed:
+        raise typer.Exit(1)
+
+
 @app.command("import")
 @friendly
 def import_page(

@@ -28,6 +28,7 @@ def project(tmp_path: Path) -> Path:
     root = tmp_path / "project"
     shutil.copytree(ROOT / "procedures", root / "procedures")
     shutil.copytree(ROOT / "layouts", root / "layouts")
+    shutil.copytree(ROOT / "examples", root / "examples")
     return root
 
 

@@ -192,6 +192,73 @@ def schedule(
         raise typer.Exit(1)
 
 
+@app.command()
+@friendly
+def build(
+    layouts_: Optional[list[str]] = typer.Option(None, "--layout", "-l", help="Only these layouts (repeatable).", show_default="all"),
+    output: Optional[Path] = typer.Option(None, "--output", "-o", help="Library folder.", show_default="output/library"),
+    jobs: Optional[int] = typer.Option(None, "--jobs", "-j", min=1, help="Worker processes.", show_default="number of cores"),
+    shard: Optional[str] = typer.Option(None, "--shard", help="Build only shard K of N (K/N, K from 0 to N-1)."),
+    catalog_only: bool = typer.Option(False, "--catalog-only", help="Merge the shards' manifests into the catalog."),
+    force: bool = typer.Option(False, "--force", help="Rebuild every handout, changed or not."),
+) -> None:
+    """Build every procedure x layout into the library, with a manifest and a catalog (exit 1 on failures)."""
+    from handouts.build import build as build_library
+    from handouts.build import merge_parts, parse_shard
+
+    proj = project()
+    out_dir = output or proj.output_dir / "library"
+    if catalog_only:
+        result = merge_parts(proj, out_dir)
+        typer.echo(f"catalog: {len(result.unchanged)} handouts, {len(result.removed)} removed, "
+                   f"{proj.display(out_dir / 'index.html')}")
+    else:
+        with _progress() as (start, step):
+            result = build_library(
+                proj, out_dir, layouts_, jobs, parse_shard(shard), force, progress=step, start_progress=start
+            )
+        typer.echo(
+            f"built {len(result.built)}, unchanged {len(result.unchanged)}, removed {len(result.removed)}, "
+            f"failed {len(result.failed)} in {result.seconds:.2f} s"
+            + (f" ({result.rate:.0f} handouts/s)" if result.built else "")
+            + ("" if result.built or result.removed else "; nothing to do")
+        )
+    for key, reason in result.failed:
+        typer.echo(f"Error: {key}: {reason}", err=True)
+    if result.failed:
+        raise typer.Exit(1)
+
+
+class _progress:
+    """A progress bar on a terminal; plain lines when the output goes to a file or a pipe."""
+
+    def __enter__(self):
+        self.bar = None
+        if sys.stderr.isatty():
+            from rich.progress import Progress
+
+            self.bar = Progress(transient=True)
+            self.bar.__enter__()
+            self.task = None
+
+        def start(total: int) -> None:
+            if self.bar is not None:
+                self.task = self.bar.add_task("Rendering", total=total)
+
+        def step(key: str, what: str) -> None:
+            if self.bar is not None:
+                self.bar.advance(self.task)
+            else:
+                typer.echo(f"{what} {key}", err=True)
+
+        return start, step
+
+    def __exit__(self, *exc):
+        if self.bar is not None:
+            self.bar.__exit__(*exc)
+        return False
+
+
 @app.command("import")
 @friendly
 def import_page(

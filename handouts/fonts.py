@@ -73,6 +73,14 @@ def _register_ttf_family(family: str, files: dict[str, Path]) -> FontFamily:
     return FontFamily(names["regular"], names["bold"], names["italic"], names["bold_italic"], charset, family)
 
 
+def font_files(name: str) -> list[Path]:
+    """The files a font family is drawn from (none for the standard fonts), for build hashes."""
+    key = name.lower().replace("-", " ").strip()
+    if key in ("atkinson hyperlegible", "atkinson"):
+        return list(_atkinson_files().values())
+    return []
+
+
 @lru_cache(maxsize=None)
 def font_family(name: str) -> FontFamily:
     key = name.lower().replace("-", " ").strip()

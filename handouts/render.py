@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import re
 from functools import lru_cache
 from xml.sax.saxutils import escape
 
@@ -38,6 +39,13 @@ rl_config.invariant = 1
 
 PAGE_SIZES = {"Letter": LETTER, "A4": A4}
 _CONTROL = {c: None for c in range(32) if chr(c) not in "\n\t"}
+
+
+def page_count(pdf: bytes) -> int:
+    """Pages of a PDF this module made: ReportLab writes "/Count N" in the page tree root (handouts have
+    no outlines), so there is no need to parse the file again."""
+    counts = [int(n) for n in re.findall(rb"/Count (\d+)", pdf)]
+    return max(counts) if counts else 0
 
 
 def markup(text: str) -> str:

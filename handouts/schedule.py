@@ -101,6 +101,7 @@ def run_schedule(
     warn: Callable[[str], None],
 ) -> ScheduleResult:
     from handouts.pipeline import render_pdf
+    from handouts.render import page_count
 
     result = ScheduleResult()
     layouts: dict[str, LoadedLayout] = {}
@@ -130,7 +131,7 @@ def run_schedule(
             continue
         used_ids[appointment.appointment_id] = number
         pdfs[number] = pdf
-        result.done.append(Done(number, appointment, path, _page_count(pdf)))
+        result.done.append(Done(number, appointment, path, page_count(pdf)))
         say(f"row {number}: {project.display(path)}")
     if packet and result.done:
         from handouts.packet import make_packet
@@ -144,10 +145,3 @@ def run_schedule(
         result.packet_pages = pages
         write_atomic(result.packet, data, private=True, shown=project.display(result.packet))
     return result
-
-
-def _page_count(pdf: bytes) -> int:
-    # ReportLab writes "/Count N" in the page tree root (and handouts have no outlines); reading it
-    # avoids parsing the whole PDF again.
-    counts = [int(n) for n in re.findall(rb"/Count (\d+)", pdf)]
-    return max(counts) if counts else 0

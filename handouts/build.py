@@ -1,0 +1,347 @@
+"""The handout library: every procedure x layout, built into output/library/<layout>/<code>-<slug>.pdf.
+
+Incremental: each handout's inputs (procedure file, layout files and assets, fonts, the tool itself)
+are hashed; a handout whose hashes match the manifest is not rendered again. Parallel: a process pool;
+the PDFs are byte-identical whatever the number of workers. Sharded: --shard K/N builds a fixed,
+balanced 1/N of the work and writes a manifest part; --catalog-only merges the parts.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import time
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
+from typing import Any, Callable, Iterator
+
+from handouts.errors import HandoutsError
+from handouts.output import write_atomic
+from handouts.project import PACKAGE_DATA, Project
+
+MANIFEST = "manifest.json"
+LANGUAGE = "en"  # one language for now; keys and manifest entries already carry it
+CHECKPOINT_SECONDS = 2.0
+
+
+@dataclass(frozen=True)
+class Job:
+    layout: str
+    code: str
+    inputs: dict[str, str]
+
+    @property
+    def key(self) -> str:
+        return f"{self.layout}/{self.code}"
+
+    @property
+    def digest(self) -> str:
+        return sha256_text(json.dumps(self.inputs, sort_keys=True))
+
+
+@dataclass
+class BuildResult:
+    built: list[str] = field(default_factory=list)
+    unchanged: list[str] = field(default_factory=list)
+    removed: list[str] = field(default_factory=list)
+    failed: list[tuple[str, str]] = field(default_factory=list)
+    seconds: float = 0.0
+
+    @property
+    def rate(self) -> float:
+        return len(self.built) / self.seconds if self.seconds and self.built else 0.0
+
+
+def sha256_text(text: str) -> str:
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+def sha256_files(paths) -> str:
+    digest = hashlib.sha256()
+    for path in paths:
+        digest.update(str(path.name).encode() + b"\0")
+        digest.update(path.read_bytes())
+    return digest.hexdigest()
+
+
+@lru_cache(maxsize=1)
+def tool_hash() -> str:
+    """The tool's own version: its code and data, and the ReportLab that draws."""
+    import reportlab
+
+    from handouts import __version__
+
+    package = Path(__file__).parent
+    files = sorted(package.glob("*.py")) + sorted(PACKAGE_DATA.rglob("*.yaml"))
+    return sha256_text(f"{__version__}/{reportlab.Version}/{sha256_files(files)}")
+
+
+@lru_cache(maxsize=None)
+def fonts_hash(family: str) -> str:
+    from handouts.fonts import font_files
+
+    return sha256_files(font_files(family))
+
+
+def parse_shard(text: str | None) -> tuple[int, int] | None:
+    if text is None:
+        return None
+    try:
+        k, n = (int(part) for part in text.split("/"))
+    except ValueError:
+        k, n = -1, 0
+    if not (n >= 1 and 0 <= k < n):
+        raise HandoutsError(f"--shard {text}: give K/N with N >= 1 and K from 0 to N-1, e.g. --shard 3/16")
+    return k, n
+
+
+def plan(project: Project, layouts: list[str]) -> tuple[list[Job], list[tuple[str, str]]]:
+    """Every (layout, procedure) with its input hashes, sorted by key; and the layouts that failed to load."""
+    procedures = {code: hashlib.sha256(path.read_bytes()).hexdigest() for code, path in project.procedure_files().items()}
+    jobs, failed = [], []
+    for name in layouts:
+        try:
+            layout = project.layout(name)
+        except HandoutsError as exc:
+            failed.append((f"{name}/*", "; ".join(exc.lines)))
+            continue
+        layout_files = [*layout.files, PACKAGE_DATA / "base-layout.yaml", PACKAGE_DATA / "wording" / f"{layout.layout.language}.yaml"]
+        shared = {
+            "layout": sha256_files(layout_files),
+            "fonts": fonts_hash(layout.layout.fonts.family),
+            "tool": tool_hash(),
+        }
+        for code, digest in procedures.items():
+            jobs.append(Job(name, code, {"procedure": digest, **shared}))
+    return sorted(jobs, key=lambda job: job.key), failed
+
+
+def shard_of(jobs: list[Job], shard: tuple[int, int]) -> list[Job]:
+    """Round-robin over the sorted keys: deterministic, and no shard has more than one job more than another."""
+    k, n = shard
+    return jobs[k::n]
+
+
+# ---------------------------------------------------------------- the work in each process
+
+
+@lru_cache(maxsize=4)
+def _project(root: str) -> Project:
+    return Project(Path(root))
+
+
+def render_job(root: str, out_dir: str, layout_name: str, code: str) -> dict[str, Any]:
+    """Render one handout and write it; runs in a worker process."""
+    from handouts.output import slug
+    from handouts.pipeline import render_pdf
+    from handouts.render import page_count
+
+    started = time.perf_counter()
+    project = _project(root)
+    try:
+        procedure = project.procedure(code)
+        layout = project.layout(layout_name)
+        pdf = render_pdf(procedure, layout)
+        relative = f"{layout_name}/{code}-{slug(procedure.title)}.pdf"
+        write_atomic(Path(out_dir) / relative, pdf, shown=relative)
+    except HandoutsError as exc:
+        return {"error": "; ".join(exc.lines)}
+    except Exception as exc:  # noqa: BLE001 - one broken handout must not stop the library
+        return {"error": f"internal error ({type(exc).__name__}: {exc})"}
+    review = procedure.review
+    return {
+        "path": relative,
+        "code": code,
+        "layout": layout_name,
+        "language": LANGUAGE,
+        "title": procedure.title,
+        "sha256": hashlib.sha256(pdf).hexdigest(),
+        "bytes": len(pdf),
+        "pages": page_count(pdf),
+        "review_status": review.status,
+        "review_date": review.date.isoformat() if review.date else None,
+        "content_version": review.content_version,
+        "render_ms": round((time.perf_counter() - started) * 1000, 1),
+    }
+
+
+def _render_chunk(args: tuple[str, str, list[tuple[str, str]]]) -> list[dict[str, Any]]:
+    root, out_dir, pairs = args
+    return [render_job(root, out_dir, layout, code) for layout, code in pairs]
+
+
+# ---------------------------------------------------------------- manifests
+
+
+def read_manifest(path: Path) -> dict[str, dict[str, Any]]:
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+        return dict(data.get("handouts", {}))
+    except FileNotFoundError:
+        return {}
+    except (ValueError, AttributeError):
+        return {}  # a damaged manifest only costs a rebuild
+
+
+def write_manifest(path: Path, entries: dict[str, dict[str, Any]]) -> None:
+    data = {"format": 1, "language": LANGUAGE, "handouts": dict(sorted(entries.items()))}
+    write_atomic(path, (json.dumps(data, indent=1, sort_keys=True) + "\n").encode())
+
+
+def part_name(shard: tuple[int, int]) -> str:
+    return f"manifest.part-{shard[0]}-of-{shard[1]}.json"
+
+
+def known_entries(out_dir: Path) -> dict[str, dict[str, Any]]:
+    """What earlier builds recorded: the merged manifest, then every shard part (newest last wins)."""
+    entries = read_manifest(out_dir / MANIFEST)
+    for part in sorted(out_dir.glob("manifest.part-*.json"), key=lambda p: p.stat().st_mtime):
+        entries.update(read_manifest(part))
+    return entries
+
+
+def is_current(job: Job, entry: dict[str, Any] | None, out_dir: Path) -> bool:
+    if not entry or entry.get("inputs") != job.inputs:
+        return False
+    try:
+        return (out_dir / entry["path"]).stat().st_size == entry["bytes"]
+    except (OSError, KeyError):
+        return False
+
+
+# ---------------------------------------------------------------- the build
+
+
+def build(
+    project: Project,
+    out_dir: Path,
+    layouts: list[str] | None = None,
+    jobs: int | None = None,
+    shard: tuple[int, int] | None = None,
+    force: bool = False,
+    progress: Callable[[str, str], None] = lambda key, what: None,
+    start_progress: Callable[[int], None] = lambda total: None,
+) -> BuildResult:
+    started = time.perf_counter()
+    result = BuildResult()
+    all_layouts = project.layout_names()
+    selected = layouts or all_layouts
+    unknown = [name for name in selected if name not in all_layouts]
+    if unknown:
+        raise HandoutsError(f"unknown layout {unknown[0]!r}; known layouts: {', '.join(all_layouts) or 'none'}")
+    work, failed_layouts = plan(project, selected)
+    result.failed.extend(failed_layouts)
+    if shard is not None:
+        work = shard_of(work, shard)
+    known = known_entries(out_dir)
+    entries: dict[str, dict[str, Any]] = {}
+    todo: list[Job] = []
+    for job in work:
+        entry = known.get(job.key)
+        if not force and is_current(job, entry, out_dir):
+            entries[job.key] = entry
+            result.unchanged.append(job.key)
+        else:
+            todo.append(job)
+
+    manifest_path = out_dir / (part_name(shard) if shard else MANIFEST)
+    if shard is None:
+        # Everything recorded for a selected (or since deleted) layout that is no longer planned goes.
+        planned = {job.key for job in work}
+        in_scope = set(selected) | ({entry.get("layout") for entry in known.values()} - set(all_layouts) if not layouts else set())
+        for key, entry in known.items():
+            if key in planned:
+                continue
+            if entry.get("layout") in in_scope:
+                _remove(out_dir, entry)
+                result.removed.append(key)
+            else:
+                entries[key] = entry  # another layout's handout, not part of this build
+
+    start_progress(len(todo))
+    last_checkpoint = time.monotonic()
+    try:
+        for job, outcome in _run(project, out_dir, todo, jobs):
+            if "error" in outcome:
+                result.failed.append((job.key, outcome["error"]))
+                progress(job.key, "failed")
+                continue
+            old = known.get(job.key)
+            if old and old.get("path") != outcome["path"]:
+                _remove(out_dir, old)  # the title changed, so the file name did
+            entries[job.key] = {**outcome, "inputs": job.inputs}
+            result.built.append(job.key)
+            progress(job.key, "built")
+            if time.monotonic() - last_checkpoint > CHECKPOINT_SECONDS:
+                # An interrupted build keeps what it finished: the next one resumes from here.
+                write_manifest(manifest_path, entries)
+                last_checkpoint = time.monotonic()
+    finally:
+        write_manifest(manifest_path, entries)
+    if shard is None and (result.built or result.removed or not (out_dir / "index.html").exists()):
+        from handouts.catalog import write_catalog
+
+        write_catalog(project, out_dir, entries)
+    result.seconds = time.perf_counter() - started
+    return result
+
+
+def merge_parts(project: Project, out_dir: Path) -> BuildResult:
+    """--catalog-only: merge the shards' manifest parts into the manifest and the catalog."""
+    started = time.perf_counter()
+    result = BuildResult()
+    known = known_entries(out_dir)
+    if not known:
+        raise HandoutsError(f"{project.display(out_dir)}: no manifest or manifest parts to merge; run the shards first")
+    planned = {job.key for job in plan(project, project.layout_names())[0]}
+    entries = {}
+    for key, entry in known.items():
+        if key in planned:
+            entries[key] = entry
+            result.unchanged.append(key)
+        else:
+            _remove(out_dir, entry)
+            result.removed.append(key)
+    missing = sorted(planned - set(entries))
+    result.failed.extend((key, "not built by any shard") for key in missing)
+    write_manifest(out_dir / MANIFEST, entries)
+    from handouts.catalog import write_catalog
+
+    write_catalog(project, out_dir, entries)
+    result.seconds = time.perf_counter() - started
+    return result
+
+
+def _remove(out_dir: Path, entry: dict[str, Any]) -> None:
+    try:
+        (out_dir / entry["path"]).unlink()
+    except (OSError, KeyError):
+        pass
+
+
+def _run(project: Project, out_dir: Path, todo: list[Job], jobs: int | None) -> Iterator[tuple[Job, dict]]:
+    if not todo:
+        return
+    workers = max(1, jobs or os.cpu_count() or 1)
+    root, out = str(project.root), str(out_dir)
+    if workers == 1 or len(todo) == 1:
+        for job in todo:
+            yield job, render_job(root, out, job.layout, job.code)
+        return
+    # Chunks of one layout's handouts: each worker loads a layout once and renders several.
+    size = max(1, min(16, len(todo) // (workers * 4)))
+    chunks = [todo[i : i + size] for i in range(0, len(todo), size)]
+    import multiprocessing
+
+    context = multiprocessing.get_context("fork") if hasattr(os, "fork") else None
+    with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
+        args = [(root, out, [(job.layout, job.code) for job in chunk]) for chunk in chunks]
+        try:
+            for chunk, outcomes in zip(chunks, pool.map(_render_chunk, args)):
+                yield from zip(chunk, outcomes)
+        except BaseException:
+            pool.shutdown(wait=False, cancel_futures=True)
+            raise

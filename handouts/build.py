@@ -24,7 +24,7 @@ from handouts.project import PACKAGE_DATA, Project
 
 MANIFEST = "manifest.json"
 LANGUAGE = "en"  # one language for now; keys and manifest entries already carry it
-CHECKPOINT_SECONDS = 2.0
+CHECKPOINT_SECONDS = 0.5  # a manifest write costs a few ms; a kill loses at most this much work
 
 
 @dataclass(frozen=True)
@@ -226,6 +226,7 @@ def build(
     start_progress: Callable[[int], None] = lambda total: None,
 ) -> BuildResult:
     started = time.perf_counter()
+    _project.cache_clear()  # files may have changed since an earlier build in this process
     result = BuildResult()
     all_layouts = project.layout_names()
     selected = layouts or all_layouts
@@ -268,6 +269,8 @@ def build(
             if "error" in outcome:
                 result.failed.append((job.key, outcome["error"]))
                 progress(job.key, "failed")
+                if job.key in known:
+                    _remove(out_dir, known[job.key])  # its inputs changed: the old PDF is out of date
                 continue
             old = known.get(job.key)
             if old and old.get("path") != outcome["path"]:

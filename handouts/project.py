@@ -30,7 +30,7 @@ class LoadedLayout:
 @dataclass
 class Project:
     root: Path
-    _procedures: dict[str, Any] = field(default_factory=dict, repr=False)
+    _procedures: dict[tuple, Any] = field(default_factory=dict, repr=False)
 
     @classmethod
     def locate(cls, given: Path | None = None) -> Project:
@@ -72,7 +72,12 @@ class Project:
         return {path.stem: path for path in sorted(self.procedures_dir.glob("*.yaml"))}
 
     def load_procedure_file(self, path: Path):
-        cached = self._procedures.get(str(path))
+        try:
+            stat = path.stat()
+            identity = (str(path), stat.st_mtime_ns, stat.st_size)
+        except OSError:
+            identity = (str(path), 0, 0)
+        cached = self._procedures.get(identity)
         if cached is not None:
             return cached
         from handouts.schema import Procedure, validate
@@ -88,7 +93,7 @@ class Project:
                 f"{shown}: code: {procedure.code!r} does not match the file name; "
                 f"rename the file to {procedure.code}.yaml or fix the code"
             )
-        self._procedures[str(path)] = procedure
+        self._procedures[identity] = procedure
         return procedure
 
     def procedure(self, query: str):

@@ -24,6 +24,7 @@ from handouts.project import PACKAGE_DATA, Project
 
 MANIFEST = "manifest.json"
 LANGUAGE = "en"  # one language for now; keys and manifest entries already carry it
+SMALL_BUILD = 8  # fewer handouts than this render faster here than in freshly started workers
 CHECKPOINT_SECONDS = 0.5  # a manifest write costs a few ms; a kill loses at most this much work
 
 
@@ -284,10 +285,19 @@ def build(
                 last_checkpoint = time.monotonic()
     finally:
         write_manifest(manifest_path, entries)
-    if shard is None and (result.built or result.removed or not (out_dir / "index.html").exists()):
-        from handouts.catalog import write_catalog
+    if shard is None:
+        # Only the catalogs of layouts where something a catalog shows has changed are made again.
+        changed = {key.split("/")[0] for key in result.removed}
+        changed |= {
+            key.split("/")[0]
+            for key in result.built
+            if _catalog_view(known.get(key)) != _catalog_view(entries.get(key))
+        }
+        changed |= {e["layout"] for e in entries.values() if not (out_dir / e["layout"] / "catalog.pdf").exists()}
+        if changed or not (out_dir / "index.html").exists():
+            from handouts.catalog import write_catalog
 
-        write_catalog(project, out_dir, entries)
+            write_catalog(project, out_dir, entries, changed)
     result.seconds = time.perf_counter() - started
     return result
 
@@ -318,6 +328,12 @@ def merge_parts(project: Project, out_dir: Path) -> BuildResult:
     return result
 
 
+def _catalog_view(entry: dict[str, Any] | None) -> tuple | None:
+    if entry is None:
+        return None
+    return tuple(entry.get(name) for name in ("path", "title", "pages", "review_status", "review_date"))
+
+
 def _remove(out_dir: Path, entry: dict[str, Any]) -> None:
     try:
         (out_dir / entry["path"]).unlink()
@@ -330,7 +346,7 @@ def _run(project: Project, out_dir: Path, todo: list[Job], jobs: int | None) -> 
         return
     workers = max(1, jobs or os.cpu_count() or 1)
     root, out = str(project.root), str(out_dir)
-    if workers == 1 or len(todo) == 1:
+    if workers == 1 or len(todo) < SMALL_BUILD:
         for job in todo:
             yield job, render_job(root, out, job.layout, job.code)
         return

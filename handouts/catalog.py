@@ -34,7 +34,10 @@ def _review(entry: dict[str, Any]) -> str:
     return '<span class="draft">draft, not yet reviewed</span>'
 
 
-def write_catalog(project: Project, out_dir: Path, entries: dict[str, dict[str, Any]]) -> None:
+def write_catalog(
+    project: Project, out_dir: Path, entries: dict[str, dict[str, Any]], layouts: set[str] | None = None
+) -> None:
+    """The top index, and each layout's index.html and catalog.pdf (only `layouts`' when given)."""
     by_layout: dict[str, list[dict[str, Any]]] = defaultdict(list)
     for entry in entries.values():
         by_layout[entry["layout"]].append(entry)
@@ -57,8 +60,9 @@ def write_catalog(project: Project, out_dir: Path, entries: dict[str, dict[str, 
             f"<tbody>\n{rows}\n</tbody></table>"
         )
         title = f"{clinic}: patient handouts"
-        write_atomic(out_dir / layout_name / "index.html", _page(title, table))
-        write_atomic(out_dir / layout_name / "catalog.pdf", catalog_pdf(project, layout_name, title, items))
+        if layouts is None or layout_name in layouts:
+            write_atomic(out_dir / layout_name / "index.html", _page(title, table))
+            write_atomic(out_dir / layout_name / "catalog.pdf", catalog_pdf(project, layout_name, title, items))
         links.append(
             f"<li><a href=\"{html.escape(layout_name)}/index.html\">{html.escape(clinic)}</a> "
             f"({len(items)} handouts)</li>"

@@ -14,6 +14,7 @@ from handouts.errors import HandoutsError
 from handouts.yamlio import parse_yaml, read_text, read_yaml
 
 PACKAGE_DATA = Path(__file__).parent / "data"
+PROCEDURE_CACHE = 64
 LAYOUT_NAME = re.compile(r"^[a-z0-9][a-z0-9_-]{0,63}$")
 
 
@@ -93,6 +94,8 @@ class Project:
                 f"{shown}: code: {procedure.code!r} does not match the file name; "
                 f"rename the file to {procedure.code}.yaml or fix the code"
             )
+        if len(self._procedures) >= PROCEDURE_CACHE:
+            self._procedures.pop(next(iter(self._procedures)))  # keep memory flat in big libraries
         self._procedures[identity] = procedure
         return procedure
 

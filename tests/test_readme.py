@@ -26,8 +26,20 @@ def test_the_readme_has_examples():
     assert len(examples()) >= 8
 
 
+@pytest.fixture(scope="module")
+def tutorial(tmp_path_factory):
+    """One project for all the examples, run in order, as a reader following the README would."""
+    import shutil
+
+    root = tmp_path_factory.mktemp("tutorial")
+    for folder in ("procedures", "layouts", "examples"):
+        shutil.copytree(ROOT / folder, root / folder)
+    return root
+
+
 @pytest.mark.parametrize("command", examples())
-def test_readme_example_runs(project, command, monkeypatch):
+def test_readme_example_runs(tutorial, command, monkeypatch):
+    project = tutorial
     monkeypatch.chdir(project)
     seed_dir = str(SEEDS["01992"].parent)
     args = [arg.replace("../shared/seeds", seed_dir) for arg in shlex.split(command)[1:]]

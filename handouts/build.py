@@ -81,10 +81,10 @@ def tool_hash() -> str:
 
 
 @lru_cache(maxsize=None)
-def fonts_hash(family: str) -> str:
+def fonts_hash(family: str, files: tuple[tuple[str, str], ...] = ()) -> str:
     from handouts.fonts import font_files
 
-    return sha256_files(font_files(family))
+    return sha256_files(font_files(family, files))
 
 
 def parse_shard(text: str | None) -> tuple[int, int] | None:
@@ -112,7 +112,7 @@ def plan(project: Project, layouts: list[str]) -> tuple[list[Job], list[tuple[st
         layout_files = [*layout.files, PACKAGE_DATA / "base-layout.yaml", PACKAGE_DATA / "wording" / f"{layout.layout.language}.yaml"]
         shared = {
             "layout": sha256_files(layout_files),
-            "fonts": fonts_hash(layout.layout.fonts.family),
+            "fonts": fonts_hash(layout.layout.fonts.family, layout.font_paths),
             "tool": tool_hash(),
         }
         for code, digest in procedures.items():
@@ -234,6 +234,7 @@ def build(
     unknown = [name for name in selected if name not in all_layouts]
     if unknown:
         raise HandoutsError(f"unknown layout {unknown[0]!r}; known layouts: {', '.join(all_layouts) or 'none'}")
+    _sweep_temporaries(out_dir, older_than=3600 if shard else 0)
     work, failed_layouts = plan(project, selected)
     result.failed.extend(failed_layouts)
     if shard is not None:
@@ -326,6 +327,20 @@ def merge_parts(project: Project, out_dir: Path) -> BuildResult:
     write_catalog(project, out_dir, entries)
     result.seconds = time.perf_counter() - started
     return result
+
+
+def _sweep_temporaries(out_dir: Path, older_than: float) -> None:
+    """Remove temporary files a killed build left (a kill -9 leaves no chance to clean up). Shards may
+    share the folder and be writing right now, so they only remove old ones."""
+    if not out_dir.is_dir():
+        return
+    now = time.time()
+    for path in out_dir.rglob(".*.tmp"):
+        try:
+            if now - path.stat().st_mtime >= older_than:
+                path.unlink()
+        except OSError:
+            pass
 
 
 def _catalog_view(entry: dict[str, Any] | None) -> tuple | None:

@@ -206,6 +206,10 @@ def build(
     from handouts.build import build as build_library
     from handouts.build import merge_parts, parse_shard
 
+    import signal
+
+    # A scheduler stops jobs with SIGTERM: exit normally so temporary files are cleaned up.
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
     proj = project()
     out_dir = output or proj.output_dir / "library"
     if catalog_only:

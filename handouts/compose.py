@@ -94,6 +94,7 @@ def compose(procedures: Procedure | list[Procedure], layout: LoadedLayout, appoi
     style = doc.Style(
         font_family=spec.fonts.family,
         base_size=spec.fonts.base_size,
+        font_files=layout.font_paths,
         primary=colors.primary,
         accent=colors.accent,
         heading=colors.heading,

@@ -77,6 +77,7 @@ class Header:
 class Style:
     font_family: str
     base_size: float
+    font_files: tuple[tuple[str, str], ...]  # (role, path) of a clinic's own font; empty for built-in ones
     primary: str
     accent: str
     heading: str

@@ -53,44 +53,74 @@ def _atkinson_files() -> dict[str, Path]:
     return {key: folder / f"AtkinsonHyperlegible-{suffix}.ttf" for key, suffix in names.items()}
 
 
-def _register_ttf_family(family: str, files: dict[str, Path]) -> FontFamily:
+def _register_ttf_family(family: str, files: dict[str, Path], display: str | None = None) -> FontFamily:
     from reportlab.lib.fonts import addMapping
     from reportlab.pdfbase import pdfmetrics
-    from reportlab.pdfbase.ttfonts import TTFont
+    from reportlab.pdfbase.ttfonts import TTFError, TTFont
 
-    base = family.replace(" ", "")
+    base = "".join(c for c in family if c.isalnum())
     names = {key: base if key == "regular" else f"{base}-{key}" for key in files}
     charset: frozenset[str] | None = None
+    loaded: dict[Path, TTFont] = {}
     for key, path in files.items():
-        font = TTFont(names[key], str(path))
+        try:
+            font = TTFont(names[key], str(path))
+        except (TTFError, OSError, ValueError, KeyError, IndexError) as exc:
+            raise HandoutsError(
+                f"fonts.files.{key}: {path.name!r} does not load as a TrueType font ({exc}); "
+                "use a .ttf file that allows embedding"
+            ) from None
         pdfmetrics.registerFont(font)
+        loaded[path] = font
         if key == "regular":
             charset = frozenset(chr(c) for c in font.face.charToGlyph)
     addMapping(base, 0, 0, names["regular"])
     addMapping(base, 1, 0, names["bold"])
     addMapping(base, 0, 1, names["italic"])
     addMapping(base, 1, 1, names["bold_italic"])
-    return FontFamily(names["regular"], names["bold"], names["italic"], names["bold_italic"], charset, family)
+    return FontFamily(
+        names["regular"], names["bold"], names["italic"], names["bold_italic"], charset, display or family
+    )
 
 
-def font_files(name: str) -> list[Path]:
+def _key(name: str) -> str:
+    return name.lower().replace("-", " ").strip()
+
+
+def font_files(name: str, files: tuple[tuple[str, str], ...] = ()) -> list[Path]:
     """The files a font family is drawn from (none for the standard fonts), for build hashes."""
-    key = name.lower().replace("-", " ").strip()
-    if key in ("atkinson hyperlegible", "atkinson"):
+    if files:
+        return [Path(path) for _, path in files]
+    if _key(name) in ("atkinson hyperlegible", "atkinson"):
         return list(_atkinson_files().values())
     return []
 
 
 @lru_cache(maxsize=None)
-def font_family(name: str) -> FontFamily:
-    key = name.lower().replace("-", " ").strip()
+def font_family(name: str, files: tuple[tuple[str, str], ...] = ()) -> FontFamily:
+    """A registered family: a clinic's own TrueType files when given, else a known family by name."""
+    if files:
+        paths = dict(files)
+        own = {
+            "regular": Path(paths["regular"]),
+            "bold": Path(paths.get("bold") or paths["regular"]),
+            "italic": Path(paths["regular"]),
+            "bold_italic": Path(paths.get("bold") or paths["regular"]),
+        }
+        # Named after the files' content, so two clinics' fonts of the same name never clash.
+        import hashlib
+
+        digest = hashlib.sha256("".join(sorted(str(p) for p in own.values())).encode()).hexdigest()[:8]
+        return _register_ttf_family(f"{name} {digest}", own, display=name)
+    key = _key(name)
     if key in ("atkinson hyperlegible", "atkinson"):
         return _register_ttf_family("Atkinson Hyperlegible", _atkinson_files())
     standard = _STANDARD.get(key.split()[0] if key else "")
     if standard:
         return FontFamily(*standard, charset=_winansi(), display_name=standard[0])
     raise HandoutsError(
-        f"fonts.family: unknown font {name!r}; use 'Atkinson Hyperlegible' (recommended), 'Helvetica' or 'Times'"
+        f"fonts.family: unknown font {name!r}; use 'Atkinson Hyperlegible' (recommended), 'Helvetica', "
+        "'Times', or your own TrueType files under fonts.files"
     )
 
 

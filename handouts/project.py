@@ -25,7 +25,8 @@ class LoadedLayout:
     layout: Any  # schema.Layout
     wording: dict[str, str]
     logo_path: Path | None
-    files: tuple[Path, ...]  # every file this layout is made of: its chain of layout.yaml files and assets
+    files: tuple[Path, ...]
+    font_paths: tuple[tuple[str, str], ...] = ()  # (role, absolute path) of a clinic's own font  # every file this layout is made of: its chain of layout.yaml files and assets
 
 
 @dataclass
@@ -150,10 +151,17 @@ class Project:
         files = [path for path, _ in chain]
         logo_path = None
         if layout.logo is not None:
-            defined_in = next(path for path, data in chain if "path" in (data.get("logo") or {}))
+            defined_in = _defined_in(chain, ("logo", "path"))
             logo_path = self._asset(defined_in, "logo.path", layout.logo.path)
+            _check_image(logo_path, self.display(defined_in))
             files.append(logo_path)
-        return LoadedLayout(name, own_path.parent, layout, wording, logo_path, tuple(files))
+        font_paths = []
+        if layout.fonts.files is not None:
+            for role, relative in layout.fonts.files.model_dump(exclude_none=True).items():
+                path = self._asset(_defined_in(chain, ("fonts", "files", role)), f"fonts.files.{role}", relative)
+                font_paths.append((role, str(path)))
+                files.append(path)
+        return LoadedLayout(name, own_path.parent, layout, wording, logo_path, tuple(files), tuple(font_paths))
 
     def _layout_chain(self, name: str) -> list[tuple[Path, dict[str, Any]]]:
         """The layout and the ones it extends, child first."""
@@ -217,6 +225,40 @@ class Project:
                 lines.append(f"{self.display(chain[0][0])}: wording.{key}: unknown wording key; {hint}")
             raise HandoutsError(*lines)
         return {**base, **layout.wording}
+
+
+def _defined_in(chain: list[tuple[Path, dict[str, Any]]], keys: tuple[str, ...]) -> Path:
+    """The file of the chain (child first) that sets the key path: its folder holds that asset."""
+    for path, data in chain:
+        node: Any = data
+        for key in keys:
+            node = node.get(key) if isinstance(node, dict) else None
+        if node is not None:
+            return path
+    return chain[0][0]
+
+
+IMAGE_TYPES = (".png", ".jpg", ".jpeg", ".svg")
+
+
+def _check_image(path: Path, shown: str) -> None:
+    """A logo must open as an image: a patient should never get a handout with a broken header."""
+    if path.suffix.lower() not in IMAGE_TYPES:
+        raise HandoutsError(f"{shown}: logo.path: {path.name!r} is not a PNG, JPEG or SVG file; export the logo as one")
+    if path.suffix.lower() == ".svg":
+        from handouts.images import load_svg
+
+        load_svg(path, shown)
+        return
+    from PIL import Image, UnidentifiedImageError
+
+    try:
+        with Image.open(path) as image:
+            image.verify()
+    except (UnidentifiedImageError, OSError, SyntaxError, ValueError):
+        raise HandoutsError(
+            f"{shown}: logo.path: {path.name!r} does not open as an image; export it again as PNG, JPEG or SVG"
+        ) from None
 
 
 def deep_merge(base: dict[str, Any], override: dict[str, Any]) -> dict[str, Any]:

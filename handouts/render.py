@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import io
 import re
-from functools import lru_cache
 from xml.sax.saxutils import escape
 
 from reportlab import rl_config
@@ -13,7 +12,6 @@ from reportlab.lib.enums import TA_LEFT
 from reportlab.lib.pagesizes import A4, LETTER
 from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import inch
-from reportlab.lib.utils import ImageReader
 from reportlab.pdfbase.pdfmetrics import stringWidth
 from reportlab.pdfgen.canvas import Canvas
 from reportlab.platypus import (
@@ -33,6 +31,7 @@ from reportlab.platypus import (
 from handouts import document as doc
 from handouts.errors import HandoutsError
 from handouts.fonts import FontFamily, font_family, missing_characters
+from handouts.images import Logo
 
 # Same inputs, same bytes: no timestamps or random ids in the PDF.
 rl_config.invariant = 1
@@ -265,11 +264,6 @@ def fit(text: str, font: str, size: float, room: float) -> str:
     return text.rstrip() + "…" if text else ""
 
 
-@lru_cache(maxsize=32)
-def _image(path: str) -> ImageReader:
-    return ImageReader(path)
-
-
 def _all_text(handout: doc.Handout):
     """(where, text) for every text the handout prints, for the glyph check."""
     yield "the title", handout.title
@@ -315,7 +309,7 @@ def check_glyphs(handout: doc.Handout, fonts: FontFamily) -> None:
 
 
 def render(handout: doc.Handout) -> bytes:
-    fonts = font_family(handout.style.font_family)
+    fonts = font_family(handout.style.font_family, handout.style.font_files)
     check_glyphs(handout, fonts)
     styles = Styles(handout.style, fonts)
     page_width, page_height = PAGE_SIZES[handout.page.size]
@@ -323,12 +317,9 @@ def render(handout: doc.Handout) -> bytes:
     width = page_width - left - right
     footer_space = styles.size * 2.2
     header = handout.header
-    logo = _image(header.logo_path) if header.logo_path else None
-    logo_width = header.logo_width_in * inch
-    logo_height = 0.0
-    if logo is not None:
-        image_width, image_height = logo.getSize()
-        logo_height = logo_width * image_height / image_width
+    logo = Logo(header.logo_path, header.logo_width_in * inch) if header.logo_path else None
+    logo_width = logo.width if logo else 0.0
+    logo_height = logo.height if logo else 0.0
     first_header_height = max(logo_height, styles.size * 1.3 * 1.25 + styles.size * 1.25 * len(header.contact_lines)) + styles.size * 1.2
     later_header_height = styles.size * 1.6
 
@@ -343,7 +334,7 @@ def render(handout: doc.Handout) -> bytes:
         y_top = page_height - top
         x = left
         if logo is not None:
-            canvas.drawImage(logo, x, y_top - logo_height, logo_width, logo_height, mask="auto")
+            logo.draw(canvas, x, y_top - logo_height)
             x += logo_width + styles.size
         name_size = styles.size * 1.3
         canvas.setFillColor(styles.on_primary if band else styles.primary)

@@ -288,9 +288,17 @@ class HeaderSpec(Strict):
     style: Literal["rule", "band"] = "rule"  # a colored rule under the header, or a full-width colored band
 
 
+class FontFiles(Strict):
+    """A clinic's own TrueType font, files in the layout folder (embedded and subsetted in the PDF)."""
+
+    regular: str
+    bold: str | None = None  # without it, bold text uses the regular file
+
+
 class Fonts(Strict):
     family: str
     base_size: Annotated[float, Field(ge=8, le=30)]
+    files: FontFiles | None = None
 
 
 class Margins(Strict):
@@ -333,6 +341,7 @@ class Layout(Strict):
     timezone: str = "UTC"
     language: str = "en"
     rules: RuleOverrides | None = None
+    large_print: bool = False  # render every handout of this layout in large print
     wording: dict[str, str] = {}
 
     @field_validator("sections")

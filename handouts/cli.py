@@ -120,6 +120,7 @@ def render(
     provider: Optional[str] = typer.Option(None, "--provider", help="Who does the procedure."),
     location: Optional[str] = typer.Option(None, "--location", help="Where to go, e.g. Suite 200."),
     appointment_id: Optional[str] = typer.Option(None, "--appointment-id", help="The appointment's id (names the file)."),
+    large_print: bool = typer.Option(False, "--large-print", help="18 pt text, 1-inch margins, re-flowed."),
 ) -> None:
     """Render a handout PDF and print its path; with an appointment, a personal handout."""
     from handouts.pipeline import render_to_file
@@ -142,7 +143,7 @@ def render(
                 "The handout was made anyway.",
                 err=True,
             )
-    typer.echo(proj.display(render_to_file(proj, list(codes or []), layout, output, appointment)))
+    typer.echo(proj.display(render_to_file(proj, list(codes or []), layout, output, appointment, large_print)))
 
 
 def _appointment(path: Optional[Path], given: dict, codes: list[str]):
@@ -314,6 +315,57 @@ def layouts() -> None:
     for name in names:
         spec = proj.layout(name).layout
         typer.echo(f"{name:<18} {spec.page.size:<6} {spec.description or spec.clinic.name}")
+
+
+layout_app = typer.Typer(help="Make and check clinic layouts.", no_args_is_help=True)
+app.add_typer(layout_app, name="layout")
+
+
+@layout_app.command("new")
+@friendly
+def layout_new(
+    name: str = typer.Argument(..., help="The new layout's name (lower case, digits and dashes)."),
+    parent: str = typer.Option("default", "--from", help="The layout to start from (it is extended, not copied)."),
+) -> None:
+    """Make layouts/NAME/layout.yaml: a commented layout that extends another one."""
+    from handouts.scaffold import new_layout
+
+    proj = project()
+    typer.echo(proj.display(new_layout(proj, name, parent)))
+
+
+@layout_app.command("check")
+@friendly
+def layout_check(
+    name: str = typer.Argument(..., help="The layout to check."),
+    strict: bool = typer.Option(False, "--strict", help="Treat warnings as errors."),
+) -> None:
+    """Check a layout: errors (exit 2) and warnings (contrast, logo resolution, font coverage, sizes)."""
+    from handouts.lint import check_layout
+
+    findings = check_layout(project(), name)
+    if strict:
+        findings = [type(f)("error", f.where, f.message) for f in findings]
+    for finding in findings:
+        typer.echo(str(finding), err=finding.level == "error")
+    errors = sum(f.level == "error" for f in findings)
+    typer.echo(f"{name}: {errors} errors, {len(findings) - errors} warnings")
+    if errors:
+        raise typer.Exit(2)
+
+
+@app.command()
+@friendly
+def schema(kind: str = typer.Argument(..., help="'layout' or 'procedure'.")) -> None:
+    """Print the JSON Schema of layout.yaml or of procedure files, for editors."""
+    import json
+
+    from handouts.schema import Layout, Procedure
+
+    models = {"layout": Layout, "procedure": Procedure}
+    if kind not in models:
+        raise HandoutsError(f"schema: {kind!r} is not known; use 'layout' or 'procedure'")
+    typer.echo(json.dumps(models[kind].model_json_schema(), indent=2))
 
 
 def main() -> None:

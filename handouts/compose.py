@@ -22,8 +22,12 @@ class Words:
         self._where = f"layout '{layout.name}'"
 
     def __call__(self, key: str, **extra: Any) -> str:
+        return self.fill(self._wording[key], f"wording.{key}", **extra)
+
+    def fill(self, template: str, key: str, **extra: Any) -> str:
+        """Any clinic-written template (wording, clinic sections, the QR address)."""
         context = {**self._context, **extra} if extra else self._context
-        return fill(self._wording[key], context, f"wording.{key} ({self._where})")
+        return fill(template, context, f"{key} ({self._where})")
 
 
 @dataclass(frozen=True)
@@ -36,7 +40,17 @@ class Facts:
     personal: bool  # an appointment's times are known
 
 
-def compose(procedures: Procedure | list[Procedure], layout: LoadedLayout, appointment: Appointment | None = None) -> doc.Handout:
+# Large print (American Council of the Blind): 18 pt body (headings scale to 25 pt), 1-inch margins.
+LARGE_PRINT_SIZE = 18.0
+LARGE_PRINT_MARGIN_IN = 1.0
+
+
+def compose(
+    procedures: Procedure | list[Procedure],
+    layout: LoadedLayout,
+    appointment: Appointment | None = None,
+    large_print: bool = False,
+) -> doc.Handout:
     combined = combine(procedures if isinstance(procedures, list) else [procedures])
     procedure = combined.procedure
     spec = layout.layout
@@ -76,10 +90,20 @@ def compose(procedures: Procedure | list[Procedure], layout: LoadedLayout, appoi
     }
     sections = []
     for section_id in spec.sections:
+        sections += _clinic_sections(spec, "before", section_id, words)
         blocks = builders[section_id](facts)
         if blocks:
             boxed = len(blocks) == 1 and isinstance(blocks[0], doc.Callout)
             sections.append(doc.Section(section_id, words(f"heading_{section_id}"), blocks, boxed))
+        sections += _clinic_sections(spec, "after", section_id, words)
+    # A clinic section placed next to a section this layout leaves out goes at the end.
+    sections += [
+        _clinic_section(extra, words) for extra in spec.extra_sections
+        if (extra.before or extra.after) not in spec.sections
+    ]
+    if spec.qr is not None:
+        url = words.fill(spec.qr.url, "qr.url")
+        sections.append(doc.Section("qr", "", (doc.QRCode(url, words.fill(spec.qr.label, "qr.label")),)))
 
     clinic = spec.clinic
     contact = [part for part in (clinic.phone and f"Phone {clinic.phone}", clinic.website) if part]
@@ -91,9 +115,10 @@ def compose(procedures: Procedure | list[Procedure], layout: LoadedLayout, appoi
         style=spec.header.style,
     )
     colors = spec.colors
+    large = large_print or spec.large_print
     style = doc.Style(
         font_family=spec.fonts.family,
-        base_size=spec.fonts.base_size,
+        base_size=max(LARGE_PRINT_SIZE, spec.fonts.base_size) if large else spec.fonts.base_size,
         font_files=layout.font_paths,
         primary=colors.primary,
         accent=colors.accent,
@@ -105,6 +130,9 @@ def compose(procedures: Procedure | list[Procedure], layout: LoadedLayout, appoi
         warning_background=colors.warning_background,
     )
     margins = spec.page.margins_in
+    page_margins = (margins.top, margins.right, margins.bottom, margins.left)
+    if large:
+        page_margins = tuple(max(LARGE_PRINT_MARGIN_IN, m) for m in page_margins)
     code_line = words("code_line")
     return doc.Handout(
         title=procedure.title,
@@ -115,7 +143,7 @@ def compose(procedures: Procedure | list[Procedure], layout: LoadedLayout, appoi
         footer_center=words("footer_reviewed" if review.date else "footer_not_reviewed"),
         page_label=words("page_label"),
         style=style,
-        page=doc.PageSetup(spec.page.size, (margins.top, margins.right, margins.bottom, margins.left)),
+        page=doc.PageSetup(spec.page.size, page_margins),
         # Metadata never carries patient details: only the page text does.
         metadata=doc.Metadata(
             title=f"{procedure.title} ({code_line})",
@@ -129,6 +157,21 @@ def compose(procedures: Procedure | list[Procedure], layout: LoadedLayout, appoi
         running_label=(appointment.patient or "") if appointment is not None else "",
         personal=appointment is not None,
     )
+
+
+def _clinic_sections(spec, place: str, anchor: str, words: Words) -> list[doc.Section]:
+    return [_clinic_section(extra, words) for extra in spec.extra_sections if getattr(extra, place) == anchor]
+
+
+def _clinic_section(extra, words: Words) -> doc.Section:
+    blocks: list[doc.Block] = []
+    if extra.text:
+        text = words.fill(extra.text, "extra_sections.text")
+        blocks += [doc.Paragraph(p.strip()) for p in text.split("\n\n") if p.strip()]
+    if extra.items:
+        items = tuple(doc.Item(words.fill(item, "extra_sections.items")) for item in extra.items)
+        blocks.append(doc.ItemList("bullet", items))
+    return doc.Section("clinic", words.fill(extra.heading, "extra_sections.heading"), tuple(blocks))
 
 
 def _procedure_values(procedure: Procedure) -> dict[str, Any]:

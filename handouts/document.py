@@ -53,7 +53,15 @@ class KeyValues:
     rows: tuple[tuple[str, str], ...]
 
 
-Block = Union[Paragraph, ItemList, Subheading, Callout, KeyValues]
+@dataclass(frozen=True)
+class QRCode:
+    """A QR code with its address printed beside it, for readers without a phone."""
+
+    url: str
+    label: str
+
+
+Block = Union[Paragraph, ItemList, Subheading, Callout, KeyValues, QRCode]
 
 
 @dataclass(frozen=True)

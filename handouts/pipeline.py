@@ -11,11 +11,13 @@ from handouts.output import slug, write_atomic
 from handouts.project import LoadedLayout, Project
 
 
-def render_pdf(procedures, layout: LoadedLayout, appointment: Appointment | None = None) -> bytes:
+def render_pdf(
+    procedures, layout: LoadedLayout, appointment: Appointment | None = None, large_print: bool = False
+) -> bytes:
     from handouts.compose import compose
     from handouts.render import render
 
-    return render(compose(procedures, layout, appointment))
+    return render(compose(procedures, layout, appointment, large_print))
 
 
 def default_output(project: Project, procedures: list, layout_name: str, appointment: Appointment | None) -> Path:
@@ -35,12 +37,13 @@ def render_to_file(
     layout_name: str,
     output: Path | None = None,
     appointment: Appointment | None = None,
+    large_print: bool = False,
 ) -> Path:
     if not queries:
         raise HandoutsError("no procedure given; name one or more codes (or give codes: in the appointment file)")
     procedures = [project.procedure(query) for query in queries]
     layout = project.layout(layout_name)
-    pdf = render_pdf(procedures, layout, appointment)  # fully in memory first: a failure leaves no file
+    pdf = render_pdf(procedures, layout, appointment, large_print)  # in memory first: a failure leaves no file
     path = output or default_output(project, procedures, layout_name, appointment)
     write_atomic(path, pdf, private=appointment is not None, shown=project.display(path))
     return path

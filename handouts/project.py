@@ -261,11 +261,16 @@ def _check_image(path: Path, shown: str) -> None:
         ) from None
 
 
+# Set as a whole, never key by key: a clinic that names itself must not inherit another clinic's
+# after-hours number or address.
+WHOLE_KEYS = {"clinic"}
+
+
 def deep_merge(base: dict[str, Any], override: dict[str, Any]) -> dict[str, Any]:
-    """Mappings merge key by key at any depth; anything else (lists too) is replaced."""
+    """Mappings merge key by key at any depth (but WHOLE_KEYS); anything else (lists too) is replaced."""
     merged = dict(base)
     for key, value in override.items():
-        if isinstance(value, dict) and isinstance(merged.get(key), dict):
+        if isinstance(value, dict) and isinstance(merged.get(key), dict) and key not in WHOLE_KEYS:
             merged[key] = deep_merge(merged[key], value)
         else:
             merged[key] = value

@@ -187,6 +187,8 @@ def block_flowables(block: doc.Block, styles: Styles, width: float) -> list[Flow
         return [callout_table(block, styles, width)]
     if isinstance(block, doc.KeyValues):
         return [key_values_table(block, styles, width)]
+    if isinstance(block, doc.QRCode):
+        return [qr_table(block, styles, width)]
     raise TypeError(f"unknown block {type(block).__name__}")
 
 
@@ -244,15 +246,41 @@ def key_values_table(block: doc.KeyValues, styles: Styles, width: float) -> Flow
     return KeepTogether([table])
 
 
+def qr_table(block: doc.QRCode, styles: Styles, width: float) -> Flowable:
+    from reportlab.graphics.barcode.qr import QrCodeWidget
+    from reportlab.graphics.shapes import Drawing
+
+    widget = QrCodeWidget(block.url, barLevel="M")
+    x1, y1, x2, y2 = widget.getBounds()
+    side = 1.25 * inch
+    drawing = Drawing(side, side, transform=[side / (x2 - x1), 0, 0, side / (y2 - y1), 0, 0])
+    drawing.add(widget)
+    text = [Paragraph(markup(block.label), styles.subheading), Paragraph(markup(block.url), styles.body)]
+    table = Table([[drawing, text]], colWidths=[side + styles.size, width - side - styles.size], hAlign="LEFT")
+    table.setStyle(TableStyle([
+        ("FONT", (0, 0), (-1, -1), styles.fonts.regular),
+        ("VALIGN", (0, 0), (-1, -1), "MIDDLE"),
+        ("LEFTPADDING", (0, 0), (0, 0), 0),
+    ]))
+    table.spaceBefore = styles.size
+    return KeepTogether([table])
+
+
 def section_flowables(section: doc.Section, styles: Styles, width: float) -> list[Flowable]:
     out: list[Flowable] = []
-    if not section.heading_in_box:
+    if section.heading and not section.heading_in_box:
         # A heading needs a few lines of its section under it; rather than keep it with the whole next
         # block (which can leave half a page empty), start a new page only when little room is left.
         out += [CondPageBreak(styles.size * 8), Paragraph(markup(section.heading), styles.heading)]
     for block in section.blocks:
         out.extend(block_flowables(block, styles, width))
     return out
+
+
+def fitted_size(text: str, font: str, size: float, room: float, minimum: float = 12.0) -> float:
+    """The largest size up to `size` (and not under `minimum`) at which `text` fits in `room` points."""
+    width = stringWidth(text, font, size)
+    return size if width <= room else max(minimum, size * room / width)
 
 
 def fit(text: str, font: str, size: float, room: float) -> str:
@@ -291,6 +319,8 @@ def _all_text(handout: doc.Handout):
             yield from ((where, t) for t in items(block.items))
         elif isinstance(block, doc.KeyValues):
             yield where, " ".join((block.title, *(f"{k} {v}" for k, v in block.rows)))
+        elif isinstance(block, doc.QRCode):
+            yield where, f"{block.label} {block.url}"
 
 
 def check_glyphs(handout: doc.Handout, fonts: FontFamily) -> None:
@@ -336,16 +366,17 @@ def render(handout: doc.Handout) -> bytes:
         if logo is not None:
             logo.draw(canvas, x, y_top - logo_height)
             x += logo_width + styles.size
+        room = page_width - right - x
         name_size = styles.size * 1.3
         canvas.setFillColor(styles.on_primary if band else styles.primary)
-        canvas.setFont(fonts.bold, name_size)
+        canvas.setFont(fonts.bold, fitted_size(header.clinic_name, fonts.bold, name_size, room))
         y = y_top - name_size
         canvas.drawString(x, y, header.clinic_name)
         contact_size = max(12.0, styles.size * 0.85)
         canvas.setFillColor(styles.on_primary if band else styles.muted)
-        canvas.setFont(fonts.regular, contact_size)
         for line in header.contact_lines:
             y -= contact_size * 1.45
+            canvas.setFont(fonts.regular, fitted_size(line, fonts.regular, contact_size, room))
             canvas.drawString(x, y, line)
         if not band:
             canvas.setStrokeColor(styles.accent)
@@ -377,14 +408,17 @@ def render(handout: doc.Handout) -> bytes:
         canvas.setStrokeColor(styles.muted)
         canvas.setLineWidth(0.6)
         canvas.line(left, rule_y, page_width - right, rule_y)
+        label = handout.page_label.replace("{page}", str(page)).replace("{pages}", str(pages))
+        label_width = stringWidth(label, fonts.bold, size * 1.1)
         canvas.setFillColor(styles.muted)
-        canvas.setFont(fonts.regular, size)
+        room = width - label_width - size
+        canvas.setFont(fonts.regular, fitted_size(handout.footer_left, fonts.regular, size, room, minimum=8))
         canvas.drawString(left, first, handout.footer_left)
         version = handout.footer_center + (f"  ·  {handout.draft_mark}" if handout.draft_mark else "")
+        canvas.setFont(fonts.regular, fitted_size(version, fonts.regular, size, width, minimum=8))
         canvas.drawString(left, second, version)
         canvas.setFillColor(styles.text)
         canvas.setFont(fonts.bold, size * 1.1)
-        label = handout.page_label.replace("{page}", str(page)).replace("{pages}", str(pages))
         canvas.drawRightString(page_width - right, first, label)
         canvas.restoreState()
 

@@ -328,6 +328,29 @@ SectionId = Literal[
 ]
 
 
+class ClinicSection(Strict):
+    """A clinic's own section (e.g. Parking), placed before or after one of the standard sections."""
+
+    heading: str
+    text: str | None = None  # paragraphs, separated by blank lines
+    items: list[str] = []  # a bulleted list
+    before: SectionId | None = None
+    after: SectionId | None = None
+
+    @model_validator(mode="after")
+    def _one_place(self) -> ClinicSection:
+        if self.before and self.after:
+            raise ValueError("give either before: or after:, not both")
+        if not self.text and not self.items:
+            raise ValueError("give the section some text: or items:")
+        return self
+
+
+class QRSpec(Strict):
+    url: str  # a wording template, e.g. https://clinic.example/p/{{ procedure.code }}
+    label: str = "Scan for more about your procedure"
+
+
 class Layout(Strict):
     extends: str | None = None
     description: str | None = None
@@ -342,6 +365,8 @@ class Layout(Strict):
     language: str = "en"
     rules: RuleOverrides | None = None
     large_print: bool = False  # render every handout of this layout in large print
+    extra_sections: list[ClinicSection] = []
+    qr: QRSpec | None = None
     wording: dict[str, str] = {}
 
     @field_validator("sections")

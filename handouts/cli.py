@@ -94,11 +94,16 @@ def list_procedures() -> None:
 
 @app.command()
 @friendly
-def show(code: str = typer.Argument(..., help="Procedure code (e.g. 64634) or part of its title.")) -> None:
-    """Show a procedure's content as readable text."""
+def show(
+    code: str = typer.Argument(..., help="Procedure code (e.g. 64634) or part of its title."),
+    layout: Optional[str] = typer.Option(None, "--layout", "-l", help="Show the rules as this clinic's layout sets them."),
+) -> None:
+    """Show a procedure's content as readable text (with -l, the clinic's rules in force)."""
     from handouts.textview import procedure_text
 
-    typer.echo(procedure_text(project().procedure(code)))
+    proj = project()
+    overrides = proj.layout(layout).layout.rules if layout else None
+    typer.echo(procedure_text(proj.procedure(code), overrides, layout))
 
 
 @app.command()
@@ -352,6 +357,22 @@ def layout_check(
     typer.echo(f"{name}: {errors} errors, {len(findings) - errors} warnings")
     if errors:
         raise typer.Exit(2)
+
+
+@app.command()
+@friendly
+def preview(
+    layout: str = typer.Argument(..., help="The layout to preview."),
+    code: Optional[str] = typer.Argument(None, help="A procedure to show it with.", show_default="the first"),
+    output: Optional[Path] = typer.Option(None, "--output", "-o", help="Folder.", show_default="output/preview"),
+    large_print: bool = typer.Option(False, "--large-print", help="Preview the large-print handout."),
+) -> None:
+    """Write a sample handout, PNG images of its pages and a style sheet, and list them."""
+    from handouts.preview import preview as make_preview
+
+    proj = project()
+    for path in make_preview(proj, layout, code, output or proj.output_dir / "preview", large_print):
+        typer.echo(proj.display(path))
 
 
 @app.command()

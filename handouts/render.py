@@ -88,7 +88,7 @@ class Styles:
             textColor=self.primary, spaceAfter=size * 0.2,
         )
         self.code_line = ParagraphStyle(
-            "code", base, fontSize=max(12, size * 0.9), leading=max(12, size * 0.9) * 1.3,
+            "code", base, leading=size * 1.3,
             textColor=self.muted, spaceAfter=size * 0.6,
         )
         self.heading = ParagraphStyle(
@@ -96,7 +96,7 @@ class Styles:
             textColor=color(style.heading), spaceBefore=size * 1.1, spaceAfter=size * 0.45,
         )
         self.subheading = ParagraphStyle(
-            "h3", base, fontName=fonts.bold, fontSize=size * 1.1, leading=size * 1.45,
+            "h3", base, fontName=fonts.bold, fontSize=size * 1.25, leading=size * 1.6,
             spaceBefore=size * 0.5, spaceAfter=size * 0.3,
         )
         self.callout_title = ParagraphStyle(
@@ -106,7 +106,7 @@ class Styles:
             "contact", base, fontName=fonts.bold, fontSize=size * 1.15, leading=size * 1.55, spaceAfter=size * 0.15
         )
         self.draft = ParagraphStyle(
-            "draft", base, fontName=fonts.bold, fontSize=max(12, size * 0.9), textColor=self.text,
+            "draft", base, fontName=fonts.bold, textColor=self.text,
             borderColor=self.text, borderWidth=1.5, borderPadding=(4, 6, 5, 6), spaceBefore=4, spaceAfter=size,
         )
         self.key = ParagraphStyle("key", base, fontName=fonts.bold, spaceAfter=0)

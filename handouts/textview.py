@@ -22,7 +22,7 @@ def _blocks(blocks: list[Block], depth: int = 0) -> list[str]:
     return lines
 
 
-def procedure_text(procedure: Procedure) -> str:
+def procedure_text(procedure: Procedure, overrides=None, layout_name: str | None = None) -> str:
     lines = [procedure.title, "=" * min(len(procedure.title), WIDTH)]
     lines += [f"{procedure.code_system} {procedure.code}: {procedure.descriptor}"]
     if procedure.add_on:
@@ -50,8 +50,14 @@ def procedure_text(procedure: Procedure) -> str:
         section(extra.heading, extra.content)
 
     rules = procedure.handout
-    lines += ["Handout rules", "-------------"]
+    heading = f"Handout rules (with layout {layout_name})" if layout_name else "Handout rules"
+    lines += [heading, "-" * len(heading)]
+    clinic = overrides.model_dump() if overrides is not None else {}
     for key, value in rules.model_dump(exclude={"warning_signs"}).items():
-        lines.append(f"{key.replace('_', ' ')}: {'not set' if value is None else value}")
+        shown = "not set" if value is None else f"{value:g}" if isinstance(value, float) else value
+        if clinic.get(key) is not None and clinic[key] != value:
+            rule = f"{clinic[key]:g}" if isinstance(clinic[key], float) else clinic[key]
+            shown = f"{rule} (clinic rule; the procedure says {shown})"
+        lines.append(f"{key.replace('_', ' ')}: {shown}")
     section("When to call (warning signs)", [Block(text=sign) for sign in rules.warning_signs])
     return "\n".join(lines).rstrip() + "\n"

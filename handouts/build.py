@@ -43,6 +43,25 @@ class Job:
         return sha256_text(json.dumps(self.inputs, sort_keys=True))
 
 
+class BuildStopped(Exception):
+    """A stop was requested (SIGTERM, Ctrl-C): the build ended after the handout in hand."""
+
+    def __init__(self, signum: int):
+        super().__init__(signum)
+        self.signum = signum
+
+
+_stop = {"requested": 0}
+
+
+def request_stop(signum: int = 15, frame=None) -> None:
+    """A signal handler: stop after the current handout. Raising inside the handler instead could land
+    in the middle of ReportLab, which turns any exception into a paragraph error."""
+    if _stop["requested"] and signum == 2:
+        raise KeyboardInterrupt  # a second Ctrl-C: stop now
+    _stop["requested"] = signum
+
+
 @dataclass
 class BuildResult:
     built: list[str] = field(default_factory=list)
@@ -227,6 +246,7 @@ def build(
     start_progress: Callable[[int], None] = lambda total: None,
 ) -> BuildResult:
     started = time.perf_counter()
+    _stop["requested"] = 0
     _project.cache_clear()  # files may have changed since an earlier build in this process
     result = BuildResult()
     all_layouts = project.layout_names()
@@ -280,6 +300,8 @@ def build(
             entries[job.key] = {**outcome, "inputs": job.inputs}
             result.built.append(job.key)
             progress(job.key, "built")
+            if _stop["requested"]:
+                raise BuildStopped(_stop["requested"])
             if time.monotonic() - last_checkpoint > CHECKPOINT_SECONDS:
                 # An interrupted build keeps what it finished: the next one resumes from here.
                 write_manifest(manifest_path, entries)

@@ -209,13 +209,15 @@ def build(
     force: bool = typer.Option(False, "--force", help="Rebuild every handout, changed or not."),
 ) -> None:
     """Build every procedure x layout into the library, with a manifest and a catalog (exit 1 on failures)."""
-    from handouts.build import build as build_library
-    from handouts.build import merge_parts, parse_shard
-
     import signal
 
-    # A scheduler stops jobs with SIGTERM: exit normally so temporary files are cleaned up.
-    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
+    from handouts.build import BuildStopped, merge_parts, parse_shard, request_stop
+    from handouts.build import build as build_library
+
+    # A scheduler stops jobs with SIGTERM, a person with Ctrl-C: finish the handout in hand, save the
+    # manifest, and leave no temporary file behind.
+    signal.signal(signal.SIGTERM, request_stop)
+    signal.signal(signal.SIGINT, request_stop)
     proj = project()
     out_dir = output or proj.output_dir / "library"
     if catalog_only:
@@ -223,10 +225,14 @@ def build(
         typer.echo(f"catalog: {len(result.unchanged)} handouts, {len(result.removed)} removed, "
                    f"{proj.display(out_dir / 'index.html')}")
     else:
-        with _progress() as (start, step):
-            result = build_library(
-                proj, out_dir, layouts_, jobs, parse_shard(shard), force, progress=step, start_progress=start
-            )
+        try:
+            with _progress() as (start, step):
+                result = build_library(
+                    proj, out_dir, layouts_, jobs, parse_shard(shard), force, progress=step, start_progress=start
+                )
+        except BuildStopped as stopped:
+            typer.echo("stopped; what was finished is kept, and the next build goes on from there", err=True)
+            raise typer.Exit(128 + stopped.signum) from None
         typer.echo(
             f"built {len(result.built)}, unchanged {len(result.unchanged)}, removed {len(result.removed)}, "
             f"failed {len(result.failed)} in {result.seconds:.2f} s"

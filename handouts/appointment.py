@@ -170,11 +170,11 @@ def from_mapping(data: dict[str, Any], where: str) -> Appointment:
     )
 
 
-def read_appointment_file(path: Path) -> Appointment:
-    """An appointment from a YAML or JSON file (JSON is YAML, so one safe loader reads both)."""
+def read_appointment_data(path: Path) -> dict[str, Any]:
+    """An appointment file's fields, YAML or JSON (JSON is YAML, so one safe loader reads both)."""
     from handouts.yamlio import read_yaml
 
     data = read_yaml(path)
     if not isinstance(data, dict):
         raise HandoutsError(f"{path}: expected appointment fields (date:, time:, codes: ...)")
-    return from_mapping(data, str(path))
+    return data

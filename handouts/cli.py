@@ -139,29 +139,24 @@ def render(
     if appointment_file is not None or any(value is not None for value in given.values()):
         appointment = _appointment(appointment_file, given, codes or [])
         codes = list(codes or appointment.codes)
-        layout_loaded = proj.layout(layout)
-        from handouts.pipeline import is_past
+    path = render_to_file(proj, list(codes or []), layout, output, appointment, large_print)
+    typer.echo(proj.display(path))
+    from handouts.pipeline import is_past
 
-        if is_past(appointment, layout_loaded):
-            typer.echo(
-                f"Warning: the appointment date {appointment.date.isoformat()} is in the past; is it a typo? "
-                "The handout was made anyway.",
-                err=True,
-            )
-    typer.echo(proj.display(render_to_file(proj, list(codes or []), layout, output, appointment, large_print)))
+    if appointment is not None and is_past(appointment, proj.layout(layout)):
+        typer.echo(
+            f"Warning: the appointment date {appointment.date.isoformat()} is in the past; is it a typo? "
+            "The handout was made anyway.",
+            err=True,
+        )
 
 
 def _appointment(path: Optional[Path], given: dict, codes: list[str]):
-    from handouts.appointment import from_mapping
-    from handouts.yamlio import read_yaml
+    """The appointment from a file, with the command line's values on top."""
+    from handouts.appointment import from_mapping, read_appointment_data
 
-    data: dict = {}
-    where = "the appointment"
-    if path is not None:
-        loaded = read_yaml(path)
-        if not isinstance(loaded, dict):
-            raise HandoutsError(f"{path}: expected appointment fields (date:, time:, codes: ...)")
-        data, where = loaded, str(path)
+    data = read_appointment_data(path) if path is not None else {}
+    where = str(path) if path is not None else "the appointment"
     data = {**data, **{key: value for key, value in given.items() if value is not None}}
     if codes:
         data["codes"] = codes

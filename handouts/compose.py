@@ -114,6 +114,36 @@ def compose(
         logo_width_in=spec.logo.width_in if spec.logo else 1.4,
         style=spec.header.style,
     )
+    style, page = style_of(layout, large_print)
+    code_line = words("code_line")
+    return doc.Handout(
+        title=procedure.title,
+        code_line=code_line,
+        header=header,
+        sections=tuple(sections),
+        footer_left=f"{clinic.name}  ·  {clinic.phone}",
+        footer_center=words("footer_reviewed" if review.date else "footer_not_reviewed"),
+        page_label=words("page_label"),
+        style=style,
+        page=page,
+        # Metadata never carries patient details: only the page text does.
+        metadata=doc.Metadata(
+            title=f"{procedure.title} ({code_line})",
+            author=clinic.name,
+            subject=words("subject"),
+            language=spec.language,
+            keywords=(procedure.code_system, *combined.codes),
+        ),
+        draft_mark=words("draft_mark") if review.status == "draft" else None,
+        intro=tuple(intro),
+        running_label=(appointment.patient or "") if appointment is not None else "",
+        personal=appointment is not None,
+    )
+
+
+def style_of(layout: LoadedLayout, large_print: bool = False) -> tuple[doc.Style, doc.PageSetup]:
+    """The layout's type, colors and page; large print raises the size and widens the margins."""
+    spec = layout.layout
     colors = spec.colors
     large = large_print or spec.large_print
     style = doc.Style(
@@ -129,34 +159,11 @@ def compose(
         warning_border=colors.warning_border,
         warning_background=colors.warning_background,
     )
-    margins = spec.page.margins_in
-    page_margins = (margins.top, margins.right, margins.bottom, margins.left)
+    m = spec.page.margins_in
+    margins = (m.top, m.right, m.bottom, m.left)
     if large:
-        page_margins = tuple(max(LARGE_PRINT_MARGIN_IN, m) for m in page_margins)
-    code_line = words("code_line")
-    return doc.Handout(
-        title=procedure.title,
-        code_line=code_line,
-        header=header,
-        sections=tuple(sections),
-        footer_left=f"{clinic.name}  ·  {clinic.phone}",
-        footer_center=words("footer_reviewed" if review.date else "footer_not_reviewed"),
-        page_label=words("page_label"),
-        style=style,
-        page=doc.PageSetup(spec.page.size, page_margins),
-        # Metadata never carries patient details: only the page text does.
-        metadata=doc.Metadata(
-            title=f"{procedure.title} ({code_line})",
-            author=clinic.name,
-            subject=words("subject"),
-            language=spec.language,
-            keywords=(procedure.code_system, *combined.codes),
-        ),
-        draft_mark=words("draft_mark") if review.status == "draft" else None,
-        intro=tuple(intro),
-        running_label=(appointment.patient or "") if appointment is not None else "",
-        personal=appointment is not None,
-    )
+        margins = tuple(max(LARGE_PRINT_MARGIN_IN, value) for value in margins)
+    return style, doc.PageSetup(spec.page.size, margins)
 
 
 def _clinic_sections(spec, place: str, anchor: str, words: Words) -> list[doc.Section]:

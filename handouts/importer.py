@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from handouts.errors import HandoutsError
+from handouts.schema import Block, content_to_data
 
 KNOWN_HEADINGS = {
     "summary": "summary",
@@ -64,18 +65,8 @@ class _Node:
     items: list[_Node] = field(default_factory=list)
     indent: int = 0
 
-    def to_data(self) -> Any:
-        if self.kind == "paragraph":
-            return {"paragraph": self.text}
-        if self.label is None and not self.items:
-            return self.text
-        data: dict[str, Any] = {}
-        if self.label is not None:
-            data["label"] = self.label
-        data["text"] = self.text
-        if self.items:
-            data["items"] = [item.to_data() for item in self.items]
-        return data
+    def block(self) -> Block:
+        return Block(text=self.text, label=self.label, kind=self.kind, items=[item.block() for item in self.items])
 
 
 def heading_key(line: str) -> str | None:
@@ -160,24 +151,18 @@ def parse_blocks(lines: list[str]) -> list[_Node]:
 
 
 def _split_risks(blocks: list[_Node]) -> dict[str, Any]:
-    groups: dict[str, list[Any]] = {"common": [], "rare": [], "general": []}
+    groups: dict[str, list[_Node]] = {"common": [], "rare": [], "general": []}
     for block in blocks:
         label = (block.label or "").lower()
-        if label.startswith("common"):
-            block.label = None
-            groups["common"].append(block.to_data())
-        elif label.startswith("rare"):
-            block.label = None
-            groups["rare"].append(block.to_data())
-        else:
-            groups["general"].append(block.to_data())
-    return {key: value for key, value in groups.items() if value}
+        group = "common" if label.startswith("common") else "rare" if label.startswith("rare") else "general"
+        if group != "general":
+            block.label = None  # the group says it now
+        groups[group].append(block)
+    return {key: _content(value) for key, value in groups.items() if value}
 
 
 def _content(blocks: list[_Node]) -> Any:
-    if blocks and all(b.kind == "paragraph" for b in blocks):
-        return "\n\n".join(b.text for b in blocks)
-    return [b.to_data() for b in blocks]
+    return content_to_data([block.block() for block in blocks])
 
 
 def import_page(text: str, code: str, source: str = "page") -> ImportResult:

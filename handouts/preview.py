@@ -41,12 +41,11 @@ def style_sheet(layout: LoadedLayout) -> bytes:
     from handouts.lint import BODY, LARGE, WHITE
     from handouts.render import PAGE_SIZES, Styles, callout_table, markup
 
+    from handouts.compose import style_of
+
     spec = layout.layout
     c = spec.colors
-    style = doc.Style(
-        spec.fonts.family, spec.fonts.base_size, layout.font_paths, c.primary, c.accent, c.heading, c.text,
-        c.muted, c.on_primary, c.warning_border, c.warning_background,
-    )
+    style, _ = style_of(layout)
     fonts = font_family(spec.fonts.family, layout.font_paths)
     styles = Styles(style, fonts)
     size = spec.fonts.base_size

@@ -350,7 +350,12 @@ def render(handout: doc.Handout) -> bytes:
     logo = Logo(header.logo_path, header.logo_width_in * inch) if header.logo_path else None
     logo_width = logo.width if logo else 0.0
     logo_height = logo.height if logo else 0.0
-    first_header_height = max(logo_height, styles.size * 1.3 * 1.25 + styles.size * 1.25 * len(header.contact_lines)) + styles.size * 1.2
+    # Page 1 header geometry, used both to size the first frame and to draw.
+    name_size = styles.size * 1.3
+    contact_size = max(12.0, styles.size * 0.85)
+    contact_step = contact_size * 1.45
+    text_height = name_size + contact_step * len(header.contact_lines) + contact_size * 0.3  # to the descenders
+    first_header_height = max(logo_height, text_height) + styles.size * 1.2
     later_header_height = styles.size * 1.6
 
     def draw_first(canvas: Canvas, document) -> None:
@@ -367,15 +372,13 @@ def render(handout: doc.Handout) -> bytes:
             logo.draw(canvas, x, y_top - logo_height)
             x += logo_width + styles.size
         room = page_width - right - x
-        name_size = styles.size * 1.3
         canvas.setFillColor(styles.on_primary if band else styles.primary)
         canvas.setFont(fonts.bold, fitted_size(header.clinic_name, fonts.bold, name_size, room))
         y = y_top - name_size
         canvas.drawString(x, y, header.clinic_name)
-        contact_size = max(12.0, styles.size * 0.85)
         canvas.setFillColor(styles.on_primary if band else styles.muted)
         for line in header.contact_lines:
-            y -= contact_size * 1.45
+            y -= contact_step
             canvas.setFont(fonts.regular, fitted_size(line, fonts.regular, contact_size, room))
             canvas.drawString(x, y, line)
         if not band:

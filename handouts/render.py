@@ -345,7 +345,6 @@ def render(handout: doc.Handout) -> bytes:
     page_width, page_height = PAGE_SIZES[handout.page.size]
     top, right, bottom, left = (m * inch for m in handout.page.margins_in)
     width = page_width - left - right
-    footer_space = styles.size * 2.2
     header = handout.header
     logo = Logo(header.logo_path, header.logo_width_in * inch) if header.logo_path else None
     logo_width = logo.width if logo else 0.0

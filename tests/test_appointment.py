@@ -15,7 +15,7 @@ from hypothesis import strategies as st
 from conftest import ROOT, folded, pdf_reader, pdf_text, run
 from handouts.appointment import Appointment, before, local_start, parse_time
 from handouts.compose import appointment_values, compose
-from handouts.document import ItemList, KeyValues
+from handouts.document import ItemList
 from handouts.errors import HandoutsError
 from handouts.merge import normalized
 from handouts.pipeline import render_pdf

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import os
 import signal
 import subprocess
 import sys
@@ -13,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from conftest import LAYOUTS, files_under, pdf_reader, pdf_text, run
-from handouts.build import build, plan, shard_of
+from handouts.build import plan, shard_of
 from handouts.project import Project
 
 

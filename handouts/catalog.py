@@ -72,18 +72,18 @@ def write_catalog(
 
 def catalog_pdf(project: Project, layout_name: str, title: str, items: list[dict[str, Any]]) -> bytes:
     """A short list for a binder's front page: code and title, each linking to its PDF."""
-    import io
-
     from reportlab.lib import colors
     from reportlab.lib.styles import ParagraphStyle
-    from reportlab.lib.units import inch
-    from reportlab.platypus import Paragraph, SimpleDocTemplate, Table, TableStyle
+    from reportlab.platypus import Paragraph, Table, TableStyle
 
+    from handouts.compose import style_of
     from handouts.fonts import font_family
-    from handouts.render import PAGE_SIZES, markup
+    from handouts.render import frame_width, markup, simple_pdf
 
-    spec = project.layout(layout_name).layout
-    fonts = font_family(spec.fonts.family)
+    layout = project.layout(layout_name)
+    spec = layout.layout
+    _, page = style_of(layout)
+    fonts = font_family(spec.fonts.family, layout.font_paths)
     size = max(12.0, spec.fonts.base_size - 1)
     body = ParagraphStyle("catalog", fontName=fonts.regular, fontSize=size, leading=size * 1.35)
     heading = ParagraphStyle("catalog-title", body, fontName=fonts.bold, fontSize=size * 1.6, leading=size * 2,
@@ -96,9 +96,7 @@ def catalog_pdf(project: Project, layout_name: str, title: str, items: list[dict
             Paragraph(f'<a href="{link}" color="#0B3D91">{markup(entry["title"])}</a>', body),
             Paragraph(str(entry["pages"]), body),
         ])
-    page_width = PAGE_SIZES[spec.page.size][0]
-    margins = spec.page.margins_in
-    width = page_width - (margins.left + margins.right) * inch
+    width = frame_width(page)
     table = Table(rows, colWidths=[width * 0.14, width * 0.72, width * 0.14], repeatRows=1)
     table.setStyle(TableStyle([
         ("FONT", (0, 0), (-1, -1), fonts.regular),
@@ -106,10 +104,5 @@ def catalog_pdf(project: Project, layout_name: str, title: str, items: list[dict
         ("LINEBELOW", (0, 1), (-1, -1), 0.4, colors.grey),
         ("VALIGN", (0, 0), (-1, -1), "TOP"),
     ]))
-    buffer = io.BytesIO()
-    SimpleDocTemplate(
-        buffer, pagesize=PAGE_SIZES[spec.page.size], title=title, author=spec.clinic.name, lang=spec.language,
-        leftMargin=margins.left * inch, rightMargin=margins.right * inch, topMargin=margins.top * inch,
-        bottomMargin=margins.bottom * inch, invariant=1, initialFontName=fonts.regular,
-    ).build([Paragraph(markup(title), heading), table])
-    return buffer.getvalue()
+    story = [Paragraph(markup(title), heading), table]
+    return simple_pdf(page, fonts, title, spec.clinic.name, spec.language, story)

@@ -61,7 +61,6 @@ def _register_ttf_family(family: str, files: dict[str, Path], display: str | Non
     base = "".join(c for c in family if c.isalnum())
     names = {key: base if key == "regular" else f"{base}-{key}" for key in files}
     charset: frozenset[str] | None = None
-    loaded: dict[Path, TTFont] = {}
     for key, path in files.items():
         try:
             font = TTFont(names[key], str(path))
@@ -71,7 +70,6 @@ def _register_ttf_family(family: str, files: dict[str, Path], display: str | Non
                 "use a .ttf file that allows embedding"
             ) from None
         pdfmetrics.registerFont(font)
-        loaded[path] = font
         if key == "regular":
             charset = frozenset(chr(c) for c in font.face.charToGlyph)
     addMapping(base, 0, 0, names["regular"])
@@ -107,7 +105,7 @@ def font_family(name: str, files: tuple[tuple[str, str], ...] = ()) -> FontFamil
             "italic": Path(paths["regular"]),
             "bold_italic": Path(paths.get("bold") or paths["regular"]),
         }
-        # Named after the files' content, so two clinics' fonts of the same name never clash.
+        # Named after the files' paths, so two clinics' fonts of the same family name never clash.
         import hashlib
 
         digest = hashlib.sha256("".join(sorted(str(p) for p in own.values())).encode()).hexdigest()[:8]

@@ -44,16 +44,19 @@ def normalized(text: str) -> str:
     return re.sub(r"[\s.;:,!]+$", "", " ".join(text.lower().split()))
 
 
-def _merge_blocks(lists: list[list[Block]]) -> list[Block]:
+def unique(items, key):
+    """`items` in order, each normalized text once."""
     seen: set[str] = set()
-    out: list[Block] = []
-    for blocks in lists:
-        for block in blocks:
-            key = normalized(f"{block.label or ''} {block.text}")
-            if key not in seen:
-                seen.add(key)
-                out.append(block)
+    out = []
+    for item in items:
+        if key(item) not in seen:
+            seen.add(key(item))
+            out.append(item)
     return out
+
+
+def _merge_blocks(lists: list[list[Block]]) -> list[Block]:
+    return unique((b for blocks in lists for b in blocks), lambda b: normalized(f"{b.label or ''} {b.text}"))
 
 
 def strictest(rules: list[HandoutParams]) -> HandoutParams:
@@ -61,13 +64,7 @@ def strictest(rules: list[HandoutParams]) -> HandoutParams:
         values = [getattr(r, name) for r in rules if getattr(r, name) is not None]
         return max(values) if values else None
 
-    signs: list[str] = []
-    seen: set[str] = set()
-    for r in rules:
-        for sign in r.warning_signs:
-            if normalized(sign) not in seen:
-                seen.add(normalized(sign))
-                signs.append(sign)
+    signs = unique((sign for r in rules for sign in r.warning_signs), normalized)
     return HandoutParams(
         fasting_hours=most("fasting_hours"),
         clear_liquids_hours=most("clear_liquids_hours"),

@@ -15,16 +15,15 @@ from handouts.project import LoadedLayout
 def _cover(rows: list[tuple[str, str, str, str]], layout: LoadedLayout, day: str) -> bytes:
     from reportlab.lib import colors
     from reportlab.lib.styles import ParagraphStyle
-    from reportlab.lib.units import inch
-    from reportlab.platypus import Paragraph, SimpleDocTemplate, Table, TableStyle
+    from reportlab.platypus import Paragraph, Table, TableStyle
 
-    from handouts.compose import Words
+    from handouts.compose import Words, style_of
     from handouts.fonts import font_family
-    from handouts.render import PAGE_SIZES, markup
+    from handouts.render import markup, simple_pdf
 
     spec = layout.layout
     words = Words(layout, {"day": day, "clinic": spec.clinic.model_dump()})
-    fonts = font_family(spec.fonts.family)
+    fonts = font_family(spec.fonts.family, layout.font_paths)
     size = spec.fonts.base_size
     body = ParagraphStyle("cover", fontName=fonts.regular, fontSize=size, leading=size * 1.4, spaceAfter=size)
     title = ParagraphStyle("cover-title", body, fontName=fonts.bold, fontSize=size * 1.6, leading=size * 2)
@@ -43,21 +42,13 @@ def _cover(rows: list[tuple[str, str, str, str]], layout: LoadedLayout, day: str
             ]
         )
     )
-    buffer = io.BytesIO()
-    margins = spec.page.margins_in
-    document = SimpleDocTemplate(
-        buffer, pagesize=PAGE_SIZES[spec.page.size], title=words("packet_title"), author=spec.clinic.name,
-        leftMargin=margins.left * inch, rightMargin=margins.right * inch,
-        topMargin=margins.top * inch, bottomMargin=margins.bottom * inch,
-        invariant=1, lang=spec.language, initialFontName=fonts.regular,
-    )
-    document.build([
+    story = [
         Paragraph(markup(spec.clinic.name), body),
         Paragraph(markup(words("packet_title")), title),
         Paragraph(markup(words("packet_intro")), body),
         table,
-    ])
-    return buffer.getvalue()
+    ]
+    return simple_pdf(style_of(layout)[1], fonts, words("packet_title"), spec.clinic.name, spec.language, story)
 
 
 def make_packet(handouts: list[tuple[Appointment, bytes, int]], layout: LoadedLayout) -> tuple[bytes, int]:

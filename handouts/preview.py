@@ -32,26 +32,24 @@ def page_images(pdf: bytes, dpi: int = PNG_DPI) -> list[bytes]:
 def style_sheet(layout: LoadedLayout) -> bytes:
     """One page: the colors with their contrast, the fonts at each size, the headings and the warning box."""
     from reportlab.lib import colors as rl_colors
-    from reportlab.lib.units import inch
-    from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
+    from reportlab.platypus import Paragraph, Spacer, Table, TableStyle
 
     from handouts import document as doc
     from handouts.colors import contrast, grayscale
     from handouts.fonts import font_family
     from handouts.lint import BODY, LARGE, WHITE
-    from handouts.render import PAGE_SIZES, Styles, callout_table, markup
+    from handouts.render import Styles, callout_table, frame_width, markup, simple_pdf
 
     from handouts.compose import style_of
 
     spec = layout.layout
     c = spec.colors
-    style, _ = style_of(layout)
+    style, page = style_of(layout)
     fonts = font_family(spec.fonts.family, layout.font_paths)
     styles = Styles(style, fonts)
     size = spec.fonts.base_size
-    page_width = PAGE_SIZES[spec.page.size][0]
     m = spec.page.margins_in
-    width = page_width - (m.left + m.right) * inch
+    width = frame_width(page)
 
     rows = [["Color", "", "Use", "Contrast", "In gray", "Needs"]]
     uses = [
@@ -98,13 +96,7 @@ def style_sheet(layout: LoadedLayout) -> bytes:
             styles, width,
         ),
     ]
-    buffer = io.BytesIO()
-    SimpleDocTemplate(
-        buffer, pagesize=PAGE_SIZES[spec.page.size], title=f"Style sheet: {layout.name}", author=spec.clinic.name,
-        leftMargin=m.left * inch, rightMargin=m.right * inch, topMargin=m.top * inch, bottomMargin=m.bottom * inch,
-        invariant=1, lang=spec.language, initialFontName=fonts.regular,
-    ).build(story)
-    return buffer.getvalue()
+    return simple_pdf(page, fonts, f"Style sheet: {layout.name}", spec.clinic.name, spec.language, story)
 
 
 def preview(project: Project, layout_name: str, code: str | None, out_dir: Path, large_print: bool = False) -> list[Path]:

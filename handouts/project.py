@@ -33,6 +33,7 @@ class LoadedLayout:
 class Project:
     root: Path
     _procedures: dict[tuple, Any] = field(default_factory=dict, repr=False)
+    _layouts: dict[str, LoadedLayout] = field(default_factory=dict, repr=False)
 
     @classmethod
     def locate(cls, given: Path | None = None) -> Project:
@@ -137,6 +138,12 @@ class Project:
         return sorted(p.parent.name for p in self.layouts_dir.glob("*/layout.yaml"))
 
     def layout(self, name: str) -> LoadedLayout:
+        """A layout with everything it extends, validated; loaded once per Project."""
+        if name not in self._layouts:
+            self._layouts[name] = self._load_layout(name)
+        return self._layouts[name]
+
+    def _load_layout(self, name: str) -> LoadedLayout:
         from handouts.schema import Layout, validate
 
         chain = self._layout_chain(name)

@@ -23,6 +23,7 @@ from reportlab.platypus import (
     NextPageTemplate,
     PageTemplate,
     Paragraph,
+    SimpleDocTemplate,
     Spacer,
     Table,
     TableStyle,
@@ -38,6 +39,24 @@ rl_config.invariant = 1
 
 PAGE_SIZES = {"Letter": LETTER, "A4": A4}
 _CONTROL = {c: None for c in range(32) if chr(c) not in "\n\t"}
+
+
+def frame_width(page: doc.PageSetup) -> float:
+    top, right, bottom, left = page.margins_in
+    return PAGE_SIZES[page.size][0] - (left + right) * inch
+
+
+def simple_pdf(page: doc.PageSetup, fonts: FontFamily, title: str, author: str, language: str, story: list) -> bytes:
+    """A plain document in a layout's page and margins (catalogs, cover sheets, style sheets),
+    deterministic like the handouts."""
+    top, right, bottom, left = (m * inch for m in page.margins_in)
+    buffer = io.BytesIO()
+    SimpleDocTemplate(
+        buffer, pagesize=PAGE_SIZES[page.size], title=title, author=author, lang=language,
+        leftMargin=left, rightMargin=right, topMargin=top, bottomMargin=bottom,
+        invariant=1, initialFontName=fonts.regular,
+    ).build(story)
+    return buffer.getvalue()
 
 
 def page_count(pdf: bytes) -> int:

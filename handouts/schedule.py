@@ -15,7 +15,7 @@ from typing import Callable
 from handouts.appointment import Appointment, from_mapping
 from handouts.errors import HandoutsError
 from handouts.output import write_atomic
-from handouts.project import LoadedLayout, Project
+from handouts.project import Project
 from handouts.schema import CODE_PATTERN
 
 REQUIRED_COLUMNS = ("appointment_id", "patient", "date", "time", "codes", "provider", "location")
@@ -104,7 +104,7 @@ def run_schedule(
     from handouts.render import page_count
 
     result = ScheduleResult()
-    layouts: dict[str, LoadedLayout] = {}
+    used_layouts: list[str] = []
     used_ids: dict[str, int] = {}
     pdfs: dict[int, bytes] = {}
     for number, row in read_rows(csv_path):
@@ -116,10 +116,9 @@ def run_schedule(
                     f"{used_ids[appointment.appointment_id]}; ids must be unique (they name the files)"
                 )
             name = appointment.layout or layout_name
-            if name not in layouts:
-                layouts[name] = project.layout(name)
+            layout = project.layout(name)  # loaded once per project
             procedures = [project.procedure(code) for code in appointment.codes]
-            pdf = render_pdf(procedures, layouts[name], appointment)
+            pdf = render_pdf(procedures, layout, appointment)
             path = out_dir / f"{appointment.date.isoformat()}-{appointment.appointment_id}.pdf"
             write_atomic(path, pdf, private=True, shown=project.display(path))
         except HandoutsError as exc:
@@ -130,13 +129,14 @@ def run_schedule(
             warn(message)
             continue
         used_ids[appointment.appointment_id] = number
+        used_layouts.append(name)
         pdfs[number] = pdf
         result.done.append(Done(number, appointment, path, page_count(pdf)))
         say(f"row {number}: {project.display(path)}")
     if packet and result.done:
         from handouts.packet import make_packet
 
-        first_layout = layouts.get(layout_name) or next(iter(layouts.values()))
+        first_layout = project.layout(layout_name if layout_name in used_layouts else used_layouts[0])
         ordered = sorted(result.done, key=lambda d: (d.appointment.date, d.appointment.time, d.appointment.appointment_id))
         dates = {d.appointment.date for d in ordered}
         name = f"{ordered[0].appointment.date.isoformat()}-packet.pdf" if len(dates) == 1 else "packet.pdf"

@@ -3,7 +3,9 @@ line each and exit code 2 (no traceback unless --debug)."""
 
 from __future__ import annotations
 
+import enum
 import functools
+import inspect
 import sys
 from pathlib import Path
 from typing import Optional
@@ -13,14 +15,17 @@ import typer
 from handouts import __version__
 from handouts.errors import HandoutsError
 
+HELP_OPTIONS = {"help_option_names": ["-h", "--help"]}
+
 # Locals may hold patient data: never print them in a traceback.
 app = typer.Typer(
     help="Print patient preparation-and-recovery handouts for clinic procedures.",
     no_args_is_help=True,
     pretty_exceptions_show_locals=False,
-    add_completion=False,
+    context_settings=HELP_OPTIONS,
 )
-_state = {"debug": False, "project": None}
+_state = {"debug": False, "project": None, "noticed": False}
+PROJECT_HELP = "The handouts project folder (procedures/, layouts/); without one, the built-in library (read-only)."
 
 
 def _fail(lines: list[str], code: int) -> None:
@@ -30,10 +35,13 @@ def _fail(lines: list[str], code: int) -> None:
 
 
 def friendly(command):
-    """Known problems become one line each and exit 2; --debug shows the traceback instead."""
+    """Known problems become one line each and exit 2; --debug shows the traceback instead.
+    Also gives the command a --project option, so it may follow the command name too."""
 
     @functools.wraps(command)
-    def run(*args, **kwargs):
+    def run(*args, project_option: Optional[Path] = None, **kwargs):
+        if project_option is not None:
+            _state["project"] = project_option
         try:
             return command(*args, **kwargs)
         except HandoutsError as exc:
@@ -47,13 +55,27 @@ def friendly(command):
                 raise
             _fail([f"internal error ({type(exc).__name__}); run again with --debug and report it"], 1)
 
+    signature = inspect.signature(command, eval_str=True)
+    option = inspect.Parameter(
+        "project_option", inspect.Parameter.KEYWORD_ONLY, annotation=Optional[Path],
+        default=typer.Option(None, "--project", help=PROJECT_HELP, show_default=False),
+    )
+    run.__signature__ = signature.replace(parameters=[*signature.parameters.values(), option])
     return run
 
 
-def project():
+def project(writing: bool = False):
+    """The project the command works on; `writing` commands refuse the read-only built-in library."""
+    from handouts.library import read_only_advice
     from handouts.project import Project
 
-    return Project.locate(_state["project"])
+    proj = Project.locate(_state["project"])
+    if writing and proj.read_only:
+        raise HandoutsError(f"there is no project folder here and the built-in library is read-only; {read_only_advice()}")
+    if proj.notice and not _state["noticed"]:
+        _state["noticed"] = True
+        typer.echo(f"Note: {proj.notice}", err=True)
+    return proj
 
 
 def _version(value: bool) -> None:
@@ -65,14 +87,21 @@ def _version(value: bool) -> None:
 @app.callback()
 def main_options(
     project_dir: Optional[Path] = typer.Option(
-        None, "--project", envvar="HANDOUTS_PROJECT", help="The handouts project folder (procedures/, layouts/).",
-        show_default="current folder",
+        None, "--project", envvar="HANDOUTS_PROJECT", help=PROJECT_HELP, show_default="current folder",
     ),
     debug: bool = typer.Option(False, "--debug", help="Show the full traceback of an error."),
-    version: bool = typer.Option(False, "--version", callback=_version, is_eager=True, help="Show the version."),
+    version: bool = typer.Option(
+        False, "--version", "-V", callback=_version, is_eager=True, help="Show the version and exit."
+    ),
 ) -> None:
+    """Print patient preparation-and-recovery handouts for clinic procedures.
+
+    Works on a project folder (procedures/, layouts/, output/): the current folder or --project DIR.
+    Anywhere else it uses the built-in library, read-only, and writes to ./output.
+    """
     _state["project"] = project_dir
     _state["debug"] = debug
+    _state["noticed"] = False
 
 
 @app.command("list")
@@ -84,12 +113,19 @@ def list_procedures() -> None:
     if not files:
         typer.echo(f"no procedures in {proj.display(proj.procedures_dir)}/ yet; add some with 'handouts import'")
         return
+    broken = []
     for code, path in files.items():
-        procedure = proj.load_procedure_file(path)
+        try:
+            procedure = proj.load_procedure_file(path)
+        except HandoutsError as exc:  # report every broken file, not just the first
+            broken.extend(exc.lines)
+            continue
         review = procedure.review
         status = review.status + (f" {review.date.isoformat()}" if review.date else "")
         add_on = "  (add-on)" if procedure.add_on else ""
         typer.echo(f"{code:<6} {status:<17} {procedure.title}{add_on}")
+    if broken:
+        _fail([*broken, f"{len(broken)} problem(s) in {proj.display(proj.procedures_dir)}/; fix them and run again"], 2)
 
 
 @app.command()
@@ -110,11 +146,12 @@ def show(
 @friendly
 def render(
     codes: Optional[list[str]] = typer.Argument(
-        None, help="Procedure codes (e.g. 01992 77003) or a part of a title; several make one combined handout."
+        None, metavar="CODES...",
+        help="Procedure codes (e.g. 01992 77003) or a part of a title; several make one combined handout.",
     ),
     layout: str = typer.Option("default", "--layout", "-l", help="Layout name (see 'handouts layouts')."),
     output: Optional[Path] = typer.Option(
-        None, "--output", "-o", help="PDF path.", show_default="output/<code>-<title>-<layout>.pdf"
+        None, "--output", "-o", help="PDF path.", show_default="output/<code>-<title>-<layout>[-large-print].pdf"
     ),
     appointment_file: Optional[Path] = typer.Option(
         None, "--appointment", help="An appointment file (YAML or JSON) with date, time, patient, codes..."
@@ -139,16 +176,23 @@ def render(
     if appointment_file is not None or any(value is not None for value in given.values()):
         appointment = _appointment(appointment_file, given, codes or [])
         codes = list(codes or appointment.codes)
+    if output is not None:
+        proj.check_writable(output)
     path = render_to_file(proj, list(codes or []), layout, output, appointment, large_print)
     typer.echo(proj.display(path))
-    from handouts.pipeline import is_past
+    if appointment is not None:
+        from handouts.identity import placeholder_numbers
+        from handouts.pipeline import is_past
 
-    if appointment is not None and is_past(appointment, proj.layout(layout)):
-        typer.echo(
-            f"Warning: the appointment date {appointment.date.isoformat()} is in the past; is it a typo? "
-            "The handout was made anyway.",
-            err=True,
-        )
+        loaded = proj.layout(layout)
+        if is_past(appointment, loaded):
+            typer.echo(
+                f"Warning: the appointment date {appointment.date.isoformat()} is in the past; is it a typo? "
+                "The handout was made anyway.",
+                err=True,
+            )
+        for key, problem in placeholder_numbers(loaded.layout.clinic):
+            typer.echo(f"Warning: layout '{layout}': {key}: {problem}; the patient cannot call it", err=True)
 
 
 def _appointment(path: Optional[Path], given: dict, codes: list[str]):
@@ -181,6 +225,7 @@ def schedule(
 
     proj = project()
     out_dir = output or proj.output_dir / csv_file.stem
+    proj.check_writable(out_dir)
     result = run_schedule(
         proj, csv_file, layout, out_dir, packet,
         say=typer.echo, warn=lambda line: typer.echo(f"Error: {line}", err=True),
@@ -189,6 +234,11 @@ def schedule(
     typer.echo(summary)
     if result.packet:
         typer.echo(f"packet: {proj.display(result.packet)} ({result.packet_pages} pages)")
+    from handouts.identity import placeholder_numbers
+
+    for name in sorted({done.appointment.layout or layout for done in result.done}):
+        for key, problem in placeholder_numbers(proj.layout(name).layout.clinic):
+            typer.echo(f"Warning: layout '{name}': {key}: {problem}; the patients cannot call it", err=True)
     if result.failed:
         raise typer.Exit(1)
 
@@ -215,6 +265,7 @@ def build(
     signal.signal(signal.SIGINT, request_stop)
     proj = project()
     out_dir = output or proj.output_dir / "library"
+    proj.check_writable(out_dir)
     if catalog_only:
         result = merge_parts(proj, out_dir)
         typer.echo(f"catalog: {len(result.unchanged)} handouts, {len(result.removed)} removed, "
@@ -298,12 +349,15 @@ def import_page(
         sys.stdout.write(text)
         return
     if output is None:
-        proj = project()
+        proj = project(writing=True)
         target = proj.procedures_dir / f"{code}.yaml"
         shown = proj.display(target)
     else:
         target = Path(output)
         shown = output
+    from handouts.output import check_writable
+
+    check_writable(target, shown)
     if target.exists() and not force:
         raise HandoutsError(f"{shown} already exists and may hold curated edits; pass --force to replace it")
     write_atomic(target, text.encode("utf-8"), shown=shown)
@@ -313,17 +367,25 @@ def import_page(
 @app.command()
 @friendly
 def layouts() -> None:
-    """List the layouts, one line each."""
+    """List the layouts, one line each (built-in ones this project lacks are marked)."""
     proj = project()
-    names = proj.layout_names()
+    names = [(name, "") for name in proj.layout_names()]
+    names += [(name, "  (built-in)") for name in proj.builtin_layout_names()]
     if not names:
         typer.echo(f"no layouts in {proj.display(proj.layouts_dir)}/")
-    for name in names:
-        spec = proj.layout(name).layout
-        typer.echo(f"{name:<18} {spec.page.size:<6} {spec.description or spec.clinic.name}")
+    broken = []
+    for name, mark in names:
+        try:
+            spec = proj.layout(name).layout
+        except HandoutsError as exc:
+            broken.extend(exc.lines)
+            continue
+        typer.echo(f"{name:<18} {spec.page.size:<6} {spec.description or spec.clinic.name}{mark}")
+    if broken:
+        _fail(broken, 2)
 
 
-layout_app = typer.Typer(help="Make and check clinic layouts.", no_args_is_help=True)
+layout_app = typer.Typer(help="Make and check clinic layouts.", no_args_is_help=True, context_settings=HELP_OPTIONS)
 app.add_typer(layout_app, name="layout")
 
 
@@ -332,12 +394,24 @@ app.add_typer(layout_app, name="layout")
 def layout_new(
     name: str = typer.Argument(..., help="The new layout's name (lower case, digits and dashes)."),
     parent: str = typer.Option("default", "--from", help="The layout to start from (it is extended, not copied)."),
+    clinic_name: Optional[str] = typer.Option(None, "--name", help="Your clinic's name, as printed at the top."),
+    phone: Optional[str] = typer.Option(None, "--phone", help="The phone number patients call."),
+    after_hours: Optional[str] = typer.Option(None, "--after-hours", help="The number to call out of hours."),
+    logo: Optional[Path] = typer.Option(None, "--logo", help="Your logo (PNG, JPEG or SVG); copied into the layout."),
 ) -> None:
-    """Make layouts/NAME/layout.yaml: a commented layout that extends another one."""
-    from handouts.scaffold import new_layout
+    """Make layouts/NAME/layout.yaml: a commented layout that extends another one.
 
-    proj = project()
-    typer.echo(proj.display(new_layout(proj, name, parent)))
+    It takes the parent's look, never its identity: name, numbers and logo are your clinic's (asked
+    for on a terminal, else left as blanks that 'layout check' warns about).
+    """
+    from handouts.scaffold import Identity, new_layout
+
+    proj = project(writing=True)
+    identity = Identity(clinic_name, phone, after_hours, logo)
+    if sys.stdin.isatty():
+        identity = identity.asked(lambda text: typer.prompt(text, default="", show_default=False))
+    for path in new_layout(proj, name, parent, identity):
+        typer.echo(proj.display(path))
 
 
 @layout_app.command("check")
@@ -372,22 +446,43 @@ def preview(
     from handouts.preview import preview as make_preview
 
     proj = project()
-    for path in make_preview(proj, layout, code, output or proj.output_dir / "preview", large_print):
+    out_dir = output or proj.output_dir / "preview"
+    proj.check_writable(out_dir)
+    for path in make_preview(proj, layout, code, out_dir, large_print):
         typer.echo(proj.display(path))
+
+
+class SchemaKind(str, enum.Enum):
+    layout = "layout"
+    procedure = "procedure"
 
 
 @app.command()
 @friendly
-def schema(kind: str = typer.Argument(..., help="'layout' or 'procedure'.")) -> None:
+def schema(kind: SchemaKind = typer.Argument(..., help="Which file's schema: layout (layout.yaml) or procedure.")) -> None:
     """Print the JSON Schema of layout.yaml or of procedure files, for editors."""
     import json
 
     from handouts.schema import Layout, Procedure
 
     models = {"layout": Layout, "procedure": Procedure}
-    if kind not in models:
-        raise HandoutsError(f"schema: {kind!r} is not known; use 'layout' or 'procedure'")
-    typer.echo(json.dumps(models[kind].model_json_schema(), indent=2))
+    typer.echo(json.dumps(models[kind.value].model_json_schema(), indent=2))
+
+
+@app.command()
+@friendly
+def init(
+    folder: Path = typer.Argument(Path("."), help="The new project folder.", show_default="the current folder"),
+) -> None:
+    """Make a project folder to edit: a copy of the built-in procedures and layouts."""
+    from handouts.library import library_root
+    from handouts.starter import copy_library
+
+    procedures, layouts = copy_library(library_root(), folder)
+    shown = folder if str(folder) != "." else Path.cwd()
+    typer.echo(f"made a handouts project in {shown}: {procedures} procedures, {layouts} layouts")
+    where = "" if str(folder) == "." else f"cd {folder} && "
+    typer.echo(f"next: {where}handouts list; then 'handouts layout new NAME' for your clinic's own layout")
 
 
 def main() -> None:

@@ -35,6 +35,7 @@ def check_layout(project: Project, name: str) -> list[Finding]:
     findings += _font_findings(project, loaded, file)
     findings += _contrast_findings(loaded, file)
     findings += _logo_findings(loaded, file)
+    findings += _identity_findings(project, loaded, file)
     spec = loaded.layout
     if spec.fonts.base_size < 12 and not spec.large_print:
         findings.append(Finding("warning", f"{file}: fonts.base_size",
@@ -108,6 +109,26 @@ def _logo_findings(loaded: LoadedLayout, file: str) -> list[Finding]:
         f"use an image at least {round(width_in * MIN_DPI)} px wide, or print it at most "
         f"{width_px / MIN_DPI:.2f} in wide",
     )]
+
+
+def _identity_findings(project: Project, loaded: LoadedLayout, file: str) -> list[Finding]:
+    """Placeholder numbers and another clinic's logo: a patient would call a blank or see a stranger's name."""
+    from handouts.identity import borrowed_logo, placeholder_numbers
+
+    findings = [
+        Finding("warning", f"{file}: {key}", f"{problem}; write your clinic's own number")
+        for key, problem in placeholder_numbers(loaded.layout.clinic)
+    ]
+    if "___" in loaded.layout.clinic.name:
+        findings.append(Finding("warning", f"{file}: clinic.name", "the clinic's name is a blank; write your clinic's name"))
+    if loaded.logo_path is not None:
+        other = borrowed_logo(project, loaded.name, loaded.logo_path)
+        if other is not None:
+            findings.append(Finding(
+                "warning", f"{file}: logo.path",
+                f"the logo is layout '{other}''s logo file; use your clinic's own logo, or 'logo: null' for none",
+            ))
+    return findings
 
 
 def _font_findings(project: Project, loaded: LoadedLayout, file: str) -> list[Finding]:

@@ -14,9 +14,28 @@ from pathlib import Path
 from handouts.errors import HandoutsError
 
 
+# Folders nothing may be written into (the built-in library), with the advice to give instead.
+_PROTECTED: dict[Path, str] = {}
+
+
+def protect(folder: Path, advice: str) -> None:
+    _PROTECTED[folder.resolve()] = advice
+
+
+def check_writable(path: Path, shown: str | None = None) -> None:
+    """Refuse a path inside a protected folder, with that folder's advice."""
+    if not _PROTECTED:
+        return
+    resolved = Path(path).resolve()
+    for folder, advice in _PROTECTED.items():
+        if resolved == folder or resolved.is_relative_to(folder):
+            raise HandoutsError(f"{shown or path}: that is in the built-in library, which is read-only; {advice}")
+
+
 def write_atomic(path: Path, data: bytes, *, private: bool = False, shown: str | None = None) -> None:
     """Write `data` to `path` atomically; `private` files (patient data) are readable by the owner only."""
     shown = shown or str(path)
+    check_writable(path, shown)
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         fd, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")

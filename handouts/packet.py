@@ -12,7 +12,7 @@ from handouts.appointment import Appointment
 from handouts.project import LoadedLayout
 
 
-def _cover(rows: list[tuple[str, str, str, str]], layout: LoadedLayout, day: str) -> bytes:
+def _cover(rows: list[tuple[str, str, str, str]], layout: LoadedLayout, day: str, failed: tuple[int, ...] = ()) -> bytes:
     from reportlab.lib import colors
     from reportlab.lib.styles import ParagraphStyle
     from reportlab.platypus import Paragraph, Table, TableStyle
@@ -48,11 +48,18 @@ def _cover(rows: list[tuple[str, str, str, str]], layout: LoadedLayout, day: str
         Paragraph(markup(words("packet_intro")), body),
         table,
     ]
+    if failed:
+        # The gap on paper: the front desk sees which patients have no handout here.
+        story.append(Paragraph(markup(words("packet_missing")), ParagraphStyle("missing", title, fontSize=size * 1.2, leading=size * 1.6, spaceBefore=size)))
+        story += [Paragraph(markup(words("packet_failed_row", row=row)), body) for row in failed]
     return simple_pdf(style_of(layout)[1], fonts, words("packet_title"), spec.clinic.name, spec.language, story)
 
 
-def make_packet(handouts: list[tuple[Appointment, bytes, int]], layout: LoadedLayout) -> tuple[bytes, int]:
-    """(appointment, pdf, pages) in print order -> (packet pdf, total pages)."""
+def make_packet(
+    handouts: list[tuple[Appointment, bytes, int]], layout: LoadedLayout, failed: tuple[int, ...] = ()
+) -> tuple[bytes, int]:
+    """(appointment, pdf, pages) in print order -> (packet pdf, total pages); the cover also lists the
+    rows (`failed`) that have no handout."""
     from babel.dates import format_date, format_time
     from pypdf import PdfReader, PdfWriter
 
@@ -75,7 +82,7 @@ def make_packet(handouts: list[tuple[Appointment, bytes, int]], layout: LoadedLa
 
     cover_pages = 1
     for _ in range(3):  # the page ranges depend on how long the cover itself is
-        cover = PdfReader(io.BytesIO(_cover(plan(cover_pages), layout, day)))
+        cover = PdfReader(io.BytesIO(_cover(plan(cover_pages), layout, day, failed)))
         if len(cover.pages) == cover_pages:
             break
         cover_pages = len(cover.pages)

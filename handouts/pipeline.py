@@ -20,15 +20,20 @@ def render_pdf(
     return render(compose(procedures, layout, appointment, large_print))
 
 
-def default_output(project: Project, procedures: list, layout_name: str, appointment: Appointment | None) -> Path:
+def default_output(
+    project: Project, procedures: list, layout_name: str, appointment: Appointment | None, large_print: bool = False
+) -> Path:
+    """The default file name. Every variant of a handout (large print; languages later) has its own,
+    so one never silently replaces another."""
     codes = "-".join(sorted(p.code for p in procedures))
+    variant = layout_name + ("-large-print" if large_print else "")
     if appointment is None:
         if len(procedures) == 1:
-            return project.output_dir / f"{codes}-{slug(procedures[0].title)}-{layout_name}.pdf"
-        return project.output_dir / f"{codes}-{layout_name}.pdf"
+            return project.output_dir / f"{codes}-{slug(procedures[0].title)}-{variant}.pdf"
+        return project.output_dir / f"{codes}-{variant}.pdf"
     # Named from the date and appointment id (or time), never from anything that identifies the patient.
     when = appointment.appointment_id or appointment.time.strftime("%H%M")
-    return project.output_dir / "appointments" / f"{appointment.date.isoformat()}-{when}-{codes}-{layout_name}.pdf"
+    return project.output_dir / "appointments" / f"{appointment.date.isoformat()}-{when}-{codes}-{variant}.pdf"
 
 
 def render_to_file(
@@ -44,7 +49,7 @@ def render_to_file(
     procedures = [project.procedure(query) for query in queries]
     layout = project.layout(layout_name)
     pdf = render_pdf(procedures, layout, appointment, large_print)  # in memory first: a failure leaves no file
-    path = output or default_output(project, procedures, layout_name, appointment)
+    path = output or default_output(project, procedures, layout_name, appointment, large_print)
     write_atomic(path, pdf, private=appointment is not None, shown=project.display(path))
     return path
 

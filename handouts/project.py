@@ -16,6 +16,7 @@ from handouts.yamlio import parse_yaml, read_text, read_yaml
 PACKAGE_DATA = Path(__file__).parent / "data"
 PROCEDURE_CACHE = 64
 LAYOUT_NAME = re.compile(r"^[a-z0-9][a-z0-9_-]{0,63}$")
+CODE_NAME = re.compile(r"^[A-Za-z0-9]{1,16}$")  # a file name, never a path
 
 
 @dataclass(frozen=True)
@@ -32,21 +33,59 @@ class LoadedLayout:
 @dataclass
 class Project:
     root: Path
+    # The built-in library, used when there is no project folder: read-only, output in the current folder.
+    read_only: bool = False
+    output_root: Path | None = None
+    # A folder whose layouts/ fill in the names this project lacks (the built-in ones), so a new project
+    # can extend 'default' without a copy of it.
+    fallback: Path | None = None
+    notice: str | None = None  # said once on stderr by the command line
     _procedures: dict[tuple, Any] = field(default_factory=dict, repr=False)
     _layouts: dict[str, LoadedLayout] = field(default_factory=dict, repr=False)
 
     @classmethod
     def locate(cls, given: Path | None = None) -> Project:
-        """--project DIR, else $HANDOUTS_PROJECT, else the current folder."""
-        root = given or (Path(os.environ["HANDOUTS_PROJECT"]) if os.environ.get("HANDOUTS_PROJECT") else Path.cwd())
-        if not root.is_dir():
-            raise HandoutsError(f"{root}: no such folder; pass --project DIR with a handouts project")
-        if not (root / "procedures").is_dir() and not (root / "layouts").is_dir():
-            raise HandoutsError(
-                f"{root}: not a handouts project (no procedures/ or layouts/ folder); "
-                "run inside one or pass --project DIR"
-            )
-        return cls(root)
+        """--project DIR, else $HANDOUTS_PROJECT, else the current folder if it is a project, else the
+        built-in library (read-only, output in ./output)."""
+        explicit = given or (Path(os.environ["HANDOUTS_PROJECT"]) if os.environ.get("HANDOUTS_PROJECT") else None)
+        if explicit is not None:
+            if not explicit.is_dir():
+                raise HandoutsError(f"{explicit}: no such folder; pass --project DIR with a handouts project")
+            if not is_project(explicit):
+                raise HandoutsError(
+                    f"{explicit}: not a handouts project (no procedures/ or layouts/ folder); "
+                    f"run 'handouts init {explicit}' to make one there"
+                )
+            return cls.folder(explicit)
+        here = Path.cwd()
+        return cls.folder(here) if is_project(here) else cls.builtin(here)
+
+    @classmethod
+    def folder(cls, root: Path) -> Project:
+        """A project folder, with the built-in layouts behind its own."""
+        from handouts.library import library_root
+
+        root = root.absolute()
+        try:
+            library = library_root()
+        except HandoutsError:
+            return cls(root)
+        if _same(library, root):
+            return cls(root)  # working in the repository itself: its folders are the library's source
+        _protect_library(library)
+        return cls(root, fallback=library)
+
+    @classmethod
+    def builtin(cls, output_root: Path) -> Project:
+        from handouts.library import library_root
+
+        library = library_root()
+        _protect_library(library)
+        notice = (
+            "no project folder here: using the built-in library (read-only); output goes to "
+            "./output; 'handouts init' makes a project folder to edit"
+        )
+        return cls(library, read_only=True, output_root=output_root.absolute(), notice=notice)
 
     @property
     def procedures_dir(self) -> Path:
@@ -58,14 +97,23 @@ class Project:
 
     @property
     def output_dir(self) -> Path:
-        return self.root / "output"
+        return (self.output_root or self.root) / "output"
 
     def display(self, path: Path) -> str:
-        """A path as the user should see it: relative to the project where possible."""
-        try:
-            return str(path.relative_to(self.root))
-        except ValueError:
-            return str(path)
+        """A path as the user should see it: relative to the current folder when it is under it."""
+        path = Path(path)
+        if path.is_absolute():
+            try:
+                return str(path.relative_to(Path.cwd()))
+            except (ValueError, OSError):
+                pass
+        return str(path)
+
+    def check_writable(self, path: Path) -> None:
+        """Refuse, with advice, anything that would write into the built-in library."""
+        from handouts.output import check_writable
+
+        check_writable(path, self.display(path))
 
     # ------------------------------------------------------------ procedures
 
@@ -102,11 +150,14 @@ class Project:
         return procedure
 
     def procedure(self, query: str):
-        """A procedure by its code, or by a unique part of its title or name."""
-        files = self.procedure_files()
+        """A procedure by its code (one file look-up, whatever the library's size), or by a unique part
+        of its title or name."""
         query = query.strip()
-        if query in files:
-            return self.load_procedure_file(files[query])
+        if CODE_NAME.match(query):
+            path = self.procedures_dir / f"{query}.yaml"
+            if path.is_file():
+                return self.load_procedure_file(path)
+        files = self.procedure_files()
         lowered = query.lower()
         matches = []
         for code, path in files.items():
@@ -133,9 +184,24 @@ class Project:
     # ------------------------------------------------------------ layouts
 
     def layout_names(self) -> list[str]:
-        if not self.layouts_dir.is_dir():
+        """This project's own layouts."""
+        return _layout_names(self.layouts_dir)
+
+    def builtin_layout_names(self) -> list[str]:
+        """The built-in layouts this project does not have a layout of the same name for."""
+        if self.fallback is None:
             return []
-        return sorted(p.parent.name for p in self.layouts_dir.glob("*/layout.yaml"))
+        own = set(self.layout_names())
+        return [name for name in _layout_names(self.fallback / "layouts") if name not in own]
+
+    def layout_file(self, name: str) -> Path | None:
+        """A layout's layout.yaml: the project's own, else the built-in one of that name."""
+        if not LAYOUT_NAME.match(name):
+            return None
+        for folder in (self.layouts_dir, self.fallback / "layouts" if self.fallback else None):
+            if folder is not None and (folder / name / "layout.yaml").is_file():
+                return folder / name / "layout.yaml"
+        return None
 
     def layout(self, name: str) -> LoadedLayout:
         """A layout with everything it extends, validated; loaded once per Project."""
@@ -182,9 +248,9 @@ class Project:
                     "remove one of the extends lines"
                 )
             seen.append(current)
-            path = self.layouts_dir / current / "layout.yaml"
-            if not LAYOUT_NAME.match(current) or not path.is_file():
-                known = self.layout_names()
+            path = self.layout_file(current)
+            if path is None:
+                known = self.layout_names() + self.builtin_layout_names()
                 close = difflib.get_close_matches(current, known, n=1)
                 hint = f"did you mean '{close[0]}'? " if close else ""
                 whose = f" (extended by '{seen[-2]}')" if len(seen) > 1 else ""
@@ -232,6 +298,31 @@ class Project:
                 lines.append(f"{self.display(chain[0][0])}: wording.{key}: unknown wording key; {hint}")
             raise HandoutsError(*lines)
         return {**base, **layout.wording}
+
+
+def is_project(folder: Path) -> bool:
+    return (folder / "procedures").is_dir() or (folder / "layouts").is_dir()
+
+
+def _layout_names(folder: Path) -> list[str]:
+    if not folder.is_dir():
+        return []
+    return sorted(p.parent.name for p in folder.glob("*/layout.yaml"))
+
+
+def _same(a: Path, b: Path) -> bool:
+    try:
+        return a.resolve() == b.resolve()
+    except OSError:
+        return False
+
+
+def _protect_library(library: Path) -> None:
+    from handouts.library import FOLDERS, read_only_advice
+    from handouts.output import protect
+
+    for name in FOLDERS:
+        protect(library / name, read_only_advice())
 
 
 def _defined_in(chain: list[tuple[Path, dict[str, Any]]], keys: tuple[str, ...]) -> Path:

@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
+import json
+from dataclasses import dataclass, replace
 from pathlib import Path
+from typing import Callable
 
 from handouts.errors import HandoutsError
 from handouts.output import write_atomic
-from handouts.project import LAYOUT_NAME, Project
+from handouts.project import IMAGE_TYPES, LAYOUT_NAME, Project
+
+BLANK_PHONE = "______________________"
 
 TEMPLATE = """\
 # {title}: a handouts layout. It extends '{parent}': anything not set here comes from there,
@@ -16,17 +21,17 @@ TEMPLATE = """\
 extends: {parent}
 description: {title}
 
+# Your clinic's own name and numbers: nothing here comes from '{parent}'. A blank line is printed
+# as a line to write on; 'layout check' warns until you fill it in.
 clinic:
-  name: {title}
-  phone: "______________________"        # shown on every page and in "When to call us"
+  name: {clinic_name}
+  phone: {phone}        # shown on every page and in "When to call us"
+  {after_hours}
   # address: 1 Main Street, Springfield
-  # after_hours_phone: "(555) 555-0199"
   # website: clinic.example
   # emergency_number: "911"
 
-# logo:
-#   path: logo.png                       # PNG, JPEG or SVG, in this folder
-#   width_in: 1.0                        # printed width; a PNG needs 150 pixels per inch of it
+{logo}
 
 # header:
 #   style: rule                          # rule (a colored line) or band (a full-width colored band)
@@ -57,7 +62,7 @@ clinic:
 #     text: Park in the garage on Elm Street. Bring your ticket to the front desk.
 #     after: day_of
 
-# qr:                                    # a QR code, with its address printed beside it
+{qr}# qr:                                    # a QR code, with its address printed beside it
 #   url: "https://clinic.example/procedures/{{{{ procedure.code }}}}"
 #   label: Watch a short video about your procedure
 
@@ -72,14 +77,81 @@ clinic:
 """
 
 
-def new_layout(project: Project, name: str, parent: str) -> Path:
+LOGO_OWN = """logo:                                    # your logo, copied here
+  path: {path}
+  width_in: 1.0                          # printed width; a PNG needs 150 pixels per inch of it"""
+LOGO_NONE = """logo: null                               # not '{parent}'s logo; to add yours:
+# logo:
+#   path: logo.png                       # PNG, JPEG or SVG, in this folder
+#   width_in: 1.0                        # printed width; a PNG needs 150 pixels per inch of it"""
+LOGO_COMMENTED = """# logo:
+#   path: logo.png                       # PNG, JPEG or SVG, in this folder
+#   width_in: 1.0                        # printed width; a PNG needs 150 pixels per inch of it"""
+
+
+@dataclass(frozen=True)
+class Identity:
+    """What makes a layout one clinic's: never taken from the parent layout."""
+
+    name: str | None = None
+    phone: str | None = None
+    after_hours: str | None = None
+    logo: Path | None = None
+
+    def asked(self, ask: Callable[[str], str]) -> Identity:
+        """Ask for what was not given (on a terminal); an empty answer leaves a blank to fill in later."""
+        answers = {}
+        for key, question in (
+            ("name", "Clinic name"), ("phone", "Phone number for patients"),
+            ("after_hours", "After-hours number (empty: none)"), ("logo", "Logo file (empty: none)"),
+        ):
+            if getattr(self, key) is None:
+                answer = ask(question).strip()
+                answers[key] = (Path(answer) if key == "logo" else answer) if answer else None
+        return replace(self, **answers)
+
+
+def _quoted(value: str) -> str:
+    return json.dumps(value, ensure_ascii=False)  # a JSON string is a valid YAML scalar
+
+
+def new_layout(project: Project, name: str, parent: str, identity: Identity = Identity()) -> list[Path]:
+    """Write layouts/NAME/layout.yaml (and copy the logo); the paths written."""
     if not LAYOUT_NAME.match(name):
         raise HandoutsError(f"layout name {name!r}: use lower-case letters, digits and dashes, e.g. lakeside-ortho")
     folder = project.layouts_dir / name
     if folder.exists():
         raise HandoutsError(f"{project.display(folder)} already exists; choose another name or edit it")
-    project.layout(parent)  # the parent must exist and be valid
+    project.check_writable(folder)
+    base = project.layout(parent)  # the parent must exist and be valid
+    logo_data = _logo_bytes(identity.logo) if identity.logo is not None else None
     title = " ".join(part.capitalize() for part in name.replace("_", "-").split("-"))
+    written = []
+    if logo_data is not None:
+        logo_path = folder / f"logo{identity.logo.suffix.lower()}"
+        write_atomic(logo_path, logo_data, shown=project.display(logo_path))
+        written.append(logo_path)
+        logo = LOGO_OWN.format(path=logo_path.name)
+    else:
+        logo = LOGO_NONE.format(parent=parent) if base.layout.logo is not None else LOGO_COMMENTED
+    qr = f"qr: null                                 # not '{parent}'s QR code\n" if base.layout.qr is not None else ""
+    after_hours = (
+        f"after_hours_phone: {_quoted(identity.after_hours)}" if identity.after_hours
+        else '# after_hours_phone: "(555) 555-0199"'
+    )
+    text = TEMPLATE.format(
+        name=name, parent=parent, title=title, clinic_name=_quoted(identity.name or title),
+        phone=_quoted(identity.phone or BLANK_PHONE), after_hours=after_hours, logo=logo, qr=qr,
+    )
     path = folder / "layout.yaml"
-    write_atomic(path, TEMPLATE.format(name=name, parent=parent, title=title).encode(), shown=project.display(path))
-    return path
+    write_atomic(path, text.encode(), shown=project.display(path))
+    return [path, *written]
+
+
+def _logo_bytes(path: Path) -> bytes:
+    if path.suffix.lower() not in IMAGE_TYPES:
+        raise HandoutsError(f"--logo: {path.name!r} is not a PNG, JPEG or SVG file; export the logo as one")
+    try:
+        return path.read_bytes()
+    except OSError as exc:
+        raise HandoutsError(f"--logo: {path}: cannot read it ({exc.strerror})") from None

@@ -140,7 +140,8 @@ def run_schedule(
         ordered = sorted(result.done, key=lambda d: (d.appointment.date, d.appointment.time, d.appointment.appointment_id))
         dates = {d.appointment.date for d in ordered}
         name = f"{ordered[0].appointment.date.isoformat()}-packet.pdf" if len(dates) == 1 else "packet.pdf"
-        data, pages = make_packet([(d.appointment, pdfs[d.row], d.pages) for d in ordered], first_layout)
+        failed = tuple(number for number, _ in result.failed)
+        data, pages = make_packet([(d.appointment, pdfs[d.row], d.pages) for d in ordered], first_layout, failed)
         result.packet = out_dir / name
         result.packet_pages = pages
         write_atomic(result.packet, data, private=True, shown=project.display(result.packet))

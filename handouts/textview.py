@@ -22,6 +22,15 @@ def _blocks(blocks: list[Block], depth: int = 0) -> list[str]:
     return lines
 
 
+def _value(value) -> str:
+    """A rule's value as a reader says it: yes/no, 8 (not 8.0), not set."""
+    if value is None:
+        return "not set"
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    return f"{value:g}" if isinstance(value, float) else str(value)
+
+
 def procedure_text(procedure: Procedure, overrides=None, layout_name: str | None = None) -> str:
     lines = [procedure.title, "=" * min(len(procedure.title), WIDTH)]
     lines += [f"{procedure.code_system} {procedure.code}: {procedure.descriptor}"]
@@ -54,10 +63,9 @@ def procedure_text(procedure: Procedure, overrides=None, layout_name: str | None
     lines += [heading, "-" * len(heading)]
     clinic = overrides.model_dump() if overrides is not None else {}
     for key, value in rules.model_dump(exclude={"warning_signs"}).items():
-        shown = "not set" if value is None else f"{value:g}" if isinstance(value, float) else value
+        shown = _value(value)
         if clinic.get(key) is not None and clinic[key] != value:
-            rule = f"{clinic[key]:g}" if isinstance(clinic[key], float) else clinic[key]
-            shown = f"{rule} (clinic rule; the procedure says {shown})"
+            shown = f"{_value(clinic[key])} (clinic rule; the procedure says {shown})"
         lines.append(f"{key.replace('_', ' ')}: {shown}")
     section("When to call (warning signs)", [Block(text=sign) for sign in rules.warning_signs])
     return "\n".join(lines).rstrip() + "\n"

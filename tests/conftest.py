@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import shutil
 from pathlib import Path
 
@@ -33,8 +34,14 @@ def project(tmp_path: Path) -> Path:
 
 
 def run(project: Path, *args: str):
-    """Run the CLI in-process, as `handouts --project PROJECT ARGS...`."""
-    return CliRunner().invoke(app, ["--project", str(project), *args])
+    """Run the CLI in-process, as `handouts --project PROJECT ARGS...` typed in the project folder
+    (printed paths are relative to the current folder)."""
+    here = os.getcwd()
+    os.chdir(project)
+    try:
+        return CliRunner().invoke(app, ["--project", str(project), *args])
+    finally:
+        os.chdir(here)
 
 
 def pdf_text(source) -> str:

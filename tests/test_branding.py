@@ -27,12 +27,15 @@ def add(project: Path, name: str, text: str) -> None:
 
 
 def test_a_scaffolded_layout_passes_check_and_renders(project):
-    made = run(project, "layout", "new", "lakeside-ortho", "--from", "riverside-spine")
+    made = run(
+        project, "layout", "new", "lakeside-ortho", "--from", "riverside-spine",
+        "--name", "Lakeside Ortho", "--phone", "(608) 262-2100",
+    )
     assert made.exit_code == 0 and made.stdout.strip() == "layouts/lakeside-ortho/layout.yaml"
     text = layout_file(project, "lakeside-ortho").read_text()
     assert "extends: riverside-spine" in text and "# colors:" in text
     checked = run(project, "layout", "check", "lakeside-ortho", "--strict")
-    assert checked.exit_code == 0 and "0 errors, 0 warnings" in checked.stdout
+    assert checked.exit_code == 0 and "0 errors, 0 warnings" in checked.stdout, checked.output
     rendered = run(project, "render", "64634", "-l", "lakeside-ortho", "-o", str(project / "l.pdf"))
     assert rendered.exit_code == 0
     text = pdf_text(project / "l.pdf")

@@ -16,7 +16,7 @@ DATA = Path(__file__).parent / "data"
 SEEDS = {
     "01936": DATA / "seeds" / "000_ea84c046b5350089.txt",
     "77003": DATA / "seeds" / "001_31cf683fb6795644.txt",
-    "01992": DATA / "seeds" / "002_797c79a59cd4b8aa.txt",
+    "01992": ROOT / "examples" / "pages" / "01992.txt",  # the README imports it
     "00632": DATA / "seeds" / "003_276240e88cb2b8c1.txt",
     "64634": DATA / "seeds" / "004_a59f6d7c92cd111f.txt",
 }

@@ -25,7 +25,8 @@ from handouts.project import PACKAGE_DATA, Project
 MANIFEST = "manifest.json"
 LANGUAGE = "en"  # one language for now; keys and manifest entries already carry it
 SMALL_BUILD = 8  # fewer handouts than this render faster here than in freshly started workers
-CHECKPOINT_SECONDS = 0.5  # a manifest write costs a few ms; a kill loses at most this much work
+CHECKPOINT_SECONDS = 0.5  # a kill loses at most this much work
+JOURNAL = ".journal"  # manifest.json.journal: what was built since the manifest was last written whole
 
 
 @dataclass(frozen=True)
@@ -197,13 +198,63 @@ def _render_chunk(args: tuple[str, str, list[tuple[str, str]]]) -> list[dict[str
 
 
 def read_manifest(path: Path) -> dict[str, dict[str, Any]]:
+    """A manifest, with its journal (the entries a killed build checkpointed) applied on top."""
     try:
         data = json.loads(path.read_text(encoding="utf-8"))
-        return dict(data.get("handouts", {}))
+        entries = dict(data.get("handouts", {}))
     except FileNotFoundError:
-        return {}
+        entries = {}
     except (ValueError, AttributeError):
-        return {}  # a damaged manifest only costs a rebuild
+        entries = {}  # a damaged manifest only costs a rebuild
+    entries.update(read_journal(journal_of(path)))
+    return entries
+
+
+def journal_of(manifest: Path) -> Path:
+    return manifest.with_name(manifest.name + JOURNAL)
+
+
+def read_journal(path: Path) -> dict[str, dict[str, Any]]:
+    entries: dict[str, dict[str, Any]] = {}
+    try:
+        with path.open(encoding="utf-8") as handle:
+            for line in handle:
+                try:
+                    key, entry = json.loads(line)
+                except (ValueError, TypeError):
+                    continue  # the last line of a killed build may be cut short
+                if isinstance(key, str) and isinstance(entry, dict):
+                    entries[key] = entry
+    except (FileNotFoundError, UnicodeDecodeError):
+        pass
+    return entries
+
+
+class Journal:
+    """Checkpoints that cost what was built since the last one, not the size of the library: new
+    entries are appended as JSON lines, and the manifest is written whole once, at the end."""
+
+    def __init__(self, manifest: Path):
+        self.path = journal_of(manifest)
+        self.pending: list[tuple[str, dict[str, Any]]] = []
+
+    def add(self, key: str, entry: dict[str, Any]) -> None:
+        self.pending.append((key, entry))
+
+    def flush(self) -> None:
+        if not self.pending:
+            return
+        lines = "".join(json.dumps([key, entry], sort_keys=True) + "\n" for key, entry in self.pending)
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        with self.path.open("a", encoding="utf-8") as handle:
+            handle.write(lines)
+        self.pending.clear()
+
+    def remove(self) -> None:
+        try:
+            self.path.unlink()
+        except FileNotFoundError:
+            pass
 
 
 def write_manifest(path: Path, entries: dict[str, dict[str, Any]]) -> None:
@@ -218,7 +269,7 @@ def part_name(shard: tuple[int, int]) -> str:
 def known_entries(out_dir: Path) -> dict[str, dict[str, Any]]:
     """What earlier builds recorded: the merged manifest, then every shard part (newest last wins)."""
     entries = read_manifest(out_dir / MANIFEST)
-    for part in sorted(out_dir.glob("manifest.part-*.json"), key=lambda p: p.stat().st_mtime):
+    for part in sorted(out_dir.glob("manifest.part-*-of-*.json"), key=lambda p: p.stat().st_mtime):
         entries.update(read_manifest(part))
     return entries
 
@@ -286,6 +337,8 @@ def build(
 
     start_progress(len(todo))
     last_checkpoint = time.monotonic()
+    journal = Journal(manifest_path)
+    journaled = journal.path.exists()
     try:
         for job, outcome in _run(project, out_dir, todo, jobs):
             if "error" in outcome:
@@ -298,16 +351,19 @@ def build(
             if old and old.get("path") != outcome["path"]:
                 _remove(out_dir, old)  # the title changed, so the file name did
             entries[job.key] = {**outcome, "inputs": job.inputs}
+            journal.add(job.key, entries[job.key])
             result.built.append(job.key)
             progress(job.key, "built")
             if _stop["requested"]:
                 raise BuildStopped(_stop["requested"])
             if time.monotonic() - last_checkpoint > CHECKPOINT_SECONDS:
                 # An interrupted build keeps what it finished: the next one resumes from here.
-                write_manifest(manifest_path, entries)
+                journal.flush()
                 last_checkpoint = time.monotonic()
     finally:
-        write_manifest(manifest_path, entries)
+        if journaled or entries != known or not manifest_path.exists():
+            write_manifest(manifest_path, entries)
+        journal.remove()
     if shard is None:
         # Only the catalogs of layouts where something a catalog shows has changed are made again.
         changed = {key.split("/")[0] for key in result.removed}

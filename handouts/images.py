@@ -35,6 +35,61 @@ def _raster(path: str):
     return ImageReader(path)
 
 
+@lru_cache(maxsize=32)
+def _prepared(path: str, stamp: tuple[int, int]):
+    """(name, image XObject, soft-mask XObject or None), built once per process and file version.
+
+    ReportLab's drawImage reads, hashes and compresses the pixels for every new PDF (~8 ms for a
+    600x600 RGBA logo); these objects hold the compressed stream, and each PDF registers a copy."""
+    from reportlab.lib.utils import _digester
+    from reportlab.pdfbase.pdfdoc import PDFImageXObject
+
+    image = _raster(path)
+    pixels = image.getRGBData()  # also reads the alpha channel into _dataA
+    alpha = image._dataA
+    # The same name drawImage(image, mask="auto") gives, so the PDF is the same byte for byte.
+    name = _digester(pixels + (alpha.getRGBData() if alpha else b"auto"))
+    template = PDFImageXObject(name, image, mask="auto")
+    template.name = name
+    soft = getattr(template, "_smask", None)
+    if soft is not None:
+        del template._smask
+    return name, template, soft
+
+
+def draw_raster(canvas, path: str, x: float, y: float, width: float, height: float) -> None:
+    """canvas.drawImage(path, ..., mask="auto") with the image objects built once per process."""
+    import copy
+    import os
+
+    from reportlab.pdfbase.pdfdoc import PDFObjectReference
+
+    stat = os.stat(path)
+    name, template, soft = _prepared(path, (stat.st_mtime_ns, stat.st_size))
+    document = canvas._doc
+    registered = document.getXObjectName(name)
+    if document.idToObject.get(registered) is None:
+        image = copy.copy(template)  # a document names the objects it holds: never share one
+        canvas._setXObjects(image)
+        document.Reference(image, registered)
+        document.addForm(name, image)
+        if soft is not None:
+            mask_name = document.getXObjectName(soft.name)
+            if document.idToObject.get(mask_name) is None:
+                mask = copy.copy(soft)
+                canvas._setXObjects(mask)
+                image.smask = document.Reference(mask, mask_name)
+            else:
+                image.smask = PDFObjectReference(mask_name)
+    canvas._currentPageHasImages = 1
+    canvas.saveState()
+    canvas.translate(x, y)
+    canvas.scale(width, height)
+    canvas._code.append(f"/{registered} Do")
+    canvas.restoreState()
+    canvas._formsinuse.append(name)
+
+
 class Logo:
     """A logo scaled to a width, drawable on a canvas."""
 
@@ -61,4 +116,4 @@ class Logo:
             renderPDF.draw(self.drawing, canvas, 0, 0)
             canvas.restoreState()
         else:
-            canvas.drawImage(self.image, x, y, self.width, self.height, mask="auto")
+            draw_raster(canvas, self.path, x, y, self.width, self.height)

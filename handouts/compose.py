@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, Callable
+from typing import TYPE_CHECKING, Any, Callable
 
 from handouts import document as doc
 from handouts.appointment import Appointment, local_start, timeline, zone
 from handouts.merge import combine, with_overrides
 from handouts.project import LoadedLayout
-from handouts.schema import Block, HandoutParams, Procedure
 from handouts.templating import fill
+
+if TYPE_CHECKING:  # annotations only: loading pydantic's models costs ~85 ms a run
+    from handouts.schema import Block, HandoutParams, Procedure
 
 
 class Words:

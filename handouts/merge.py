@@ -7,8 +7,10 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
-from handouts.schema import SECTION_FIELDS, Block, ExtraSection, HandoutParams, Procedure, Review, Risks
+if TYPE_CHECKING:  # the models are imported where new ones are made: one procedure needs none
+    from handouts.schema import Block, HandoutParams, Procedure, Review
 
 RULE_FIELDS = ("fasting_hours", "clear_liquids_hours", "arrive_early_minutes", "driver_required", "review_blood_thinners")
 
@@ -18,7 +20,11 @@ def with_overrides(rules: HandoutParams, overrides) -> HandoutParams:
     if overrides is None:
         return rules
     changed = {name: value for name, value in overrides.model_dump().items() if value is not None}
-    return HandoutParams(**{**rules.model_dump(), **changed}) if changed else rules
+    if not changed:
+        return rules
+    from handouts.schema import HandoutParams
+
+    return HandoutParams(**{**rules.model_dump(), **changed})
 
 
 @dataclass(frozen=True)
@@ -64,6 +70,8 @@ def strictest(rules: list[HandoutParams]) -> HandoutParams:
         values = [getattr(r, name) for r in rules if getattr(r, name) is not None]
         return max(values) if values else None
 
+    from handouts.schema import HandoutParams
+
     signs = unique((sign for r in rules for sign in r.warning_signs), normalized)
     return HandoutParams(
         fasting_hours=most("fasting_hours"),
@@ -76,6 +84,8 @@ def strictest(rules: list[HandoutParams]) -> HandoutParams:
 
 
 def _review(reviews: list[Review]) -> Review:
+    from handouts.schema import Review
+
     versions = sorted({r.content_version for r in reviews})
     dates = [r.date for r in reviews]
     return Review(
@@ -91,6 +101,10 @@ def combine(procedures: list[Procedure]) -> Combined:
     ordered = sorted(unique.values(), key=rank)
     if len(ordered) == 1:
         return Combined(ordered[0], ())
+    from handouts.schema import SECTION_FIELDS, ExtraSection, Risks
+    from handouts.validated import as_model
+
+    ordered = [as_model(p) for p in ordered]  # the merged content is validated as new models
     primary = ordered[0]
     update = {name: _merge_blocks([getattr(p, name) for p in ordered]) for name in SECTION_FIELDS if name != "risks"}
     update["risks"] = Risks(

@@ -131,10 +131,22 @@ class Project:
         cached = self._procedures.get(identity)
         if cached is not None:
             return cached
-        from handouts.schema import Procedure, validate
+        from handouts import validated
 
         shown = self.display(path)
         text = read_text(path, shown)
+        key = validated.key("Procedure", path.stem, text)
+        procedure = validated.load("Procedure", key)  # this text passed validation before
+        if procedure is None:
+            procedure = validated.store(key, self._validate_procedure(path, text, shown))
+        if len(self._procedures) >= PROCEDURE_CACHE:
+            self._procedures.pop(next(iter(self._procedures)))  # keep memory flat in big libraries
+        self._procedures[identity] = procedure
+        return procedure
+
+    def _validate_procedure(self, path: Path, text: str, shown: str):
+        from handouts.schema import Procedure, validate
+
         data = parse_yaml(text, shown)
         if not isinstance(data, dict):
             raise HandoutsError(f"{shown}: expected a procedure (keys like code:, title:), found {type(data).__name__}")
@@ -144,9 +156,6 @@ class Project:
                 f"{shown}: code: {procedure.code!r} does not match the file name; "
                 f"rename the file to {procedure.code}.yaml or fix the code"
             )
-        if len(self._procedures) >= PROCEDURE_CACHE:
-            self._procedures.pop(next(iter(self._procedures)))  # keep memory flat in big libraries
-        self._procedures[identity] = procedure
         return procedure
 
     def procedure(self, query: str):
@@ -210,7 +219,7 @@ class Project:
         return self._layouts[name]
 
     def _load_layout(self, name: str) -> LoadedLayout:
-        from handouts.schema import Layout, validate
+        from handouts import validated
 
         chain = self._layout_chain(name)
         merged: dict[str, Any] = dict(_base_layout())
@@ -219,7 +228,13 @@ class Project:
         merged.pop("extends", None)
         own_path = chain[0][0]
         shown = self.display(own_path)
-        layout = validate(Layout, merged, shown + _chain_note(chain, self), read_text(own_path, shown))
+        texts = [read_text(path, self.display(path)) for path, _ in chain]
+        key = validated.key("Layout", read_text(PACKAGE_DATA / "base-layout.yaml"), *texts)
+        layout = validated.load("Layout", key)  # this chain of files passed validation before
+        if layout is None:
+            from handouts.schema import Layout, validate
+
+            layout = validated.store(key, validate(Layout, merged, shown + _chain_note(chain, self), texts[0]))
         wording = self._wording(layout, chain)
         files = [path for path, _ in chain]
         logo_path = None

@@ -44,6 +44,14 @@ def fill(source: str, context: dict[str, Any], where: str) -> str:
     """Render one wording template; `where` names it in errors (e.g. "wording.fasting in layout x")."""
     if "{{" not in source and "{%" not in source:
         return source  # plain text: no need to start Jinja2 at all
+    from handouts.quicktemplate import Fallback, compile_template
+
+    quick = compile_template(source, _hours, _minutes)
+    if quick is not None:
+        try:
+            return quick(context).strip()
+        except Fallback:
+            pass  # Jinja2 gives the real result, or the real error
     from jinja2 import TemplateError
 
     try:

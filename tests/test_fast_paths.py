@@ -1,0 +1,207 @@
+"""The fast paths give exactly what the slow ones give: validated-content cache (Records instead of
+pydantic models), the quick wording templates (instead of Jinja2), logo objects built once."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import yaml
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from conftest import ROOT, run
+from handouts import validated
+from handouts.pipeline import render_pdf
+from handouts.project import Project
+from handouts.quicktemplate import Fallback, compile_template
+from handouts.schema import Layout, Procedure
+from handouts.templating import _environment, _hours, _minutes, fill
+
+
+def test_records_hold_exactly_the_validated_values(project):
+    proj = Project(project)
+    for path in sorted((project / "procedures").glob("*.yaml")):
+        model = Procedure.model_validate(yaml.safe_load(path.read_text()))
+        record = proj.load_procedure_file(path)
+        assert isinstance(record, validated.Record)
+        assert record.model_dump() == model.model_dump()
+        assert record.handout.model_dump(exclude={"warning_signs"}) == model.handout.model_dump(exclude={"warning_signs"})
+        assert record.to_data() == model.to_data()  # a model method, served by the rebuilt model
+        assert validated.as_model(record) == model
+    for name in ("default", "riverside-spine", "northgate-pain"):
+        record = proj.layout(name).layout
+        assert validated.as_model(record).model_dump() == record.model_dump()
+        assert record.fonts.model_dump(exclude_none=True) == validated.as_model(record).fonts.model_dump(exclude_none=True)
+
+
+def test_a_cache_hit_gives_the_same_bytes_without_pydantic_or_jinja2(project, tmp_path):
+    env = {**os.environ, "HANDOUTS_CACHE_DIR": str(tmp_path / "cache")}
+    script = (
+        "import sys; from handouts.cli import main; sys.argv[1:] = {args!r}\n"
+        "try:\n    main()\nexcept SystemExit:\n    pass\n"
+        "print('loaded', 'pydantic' in sys.modules, 'jinja2' in sys.modules, file=sys.stderr)"
+    )
+    outputs = []
+    for n in range(2):
+        args = ["--project", str(project), "render", "64634", "-l", "riverside-spine", "-o", str(tmp_path / f"{n}.pdf")]
+        done = subprocess.run([sys.executable, "-c", script.format(args=args)], env=env, capture_output=True, text=True)
+        assert done.returncode == 0, done.stderr
+        outputs.append(done.stderr.strip().splitlines()[-1])
+    assert outputs == ["loaded True False", "loaded False False"]  # validated once; no Jinja2 either time
+    assert (tmp_path / "0.pdf").read_bytes() == (tmp_path / "1.pdf").read_bytes()
+
+
+def test_an_edited_file_is_validated_again(project):
+    assert run(project, "render", "64634").exit_code == 0
+    path = project / "procedures" / "64634.yaml"
+    path.write_text(path.read_text().replace("fasting_hours: 6", "fasting_hours: 99"))
+    result = run(project, "render", "64634")
+    assert result.exit_code == 2 and "handout.fasting_hours" in result.stderr
+
+
+def test_a_damaged_or_foreign_cache_is_not_trusted(project, tmp_path, monkeypatch):
+    folder = tmp_path / "cache"
+    monkeypatch.setenv("HANDOUTS_CACHE_DIR", str(folder))
+    validated.cache_dir.cache_clear()
+    try:
+        proj = Project(project)
+        good = proj.procedure("64634")
+        for entry in folder.iterdir():
+            entry.write_text('{"$m": "Procedure", "f": {"title": "Tampered"')  # cut short
+        assert Project(project).procedure("64634").title == good.title
+        for entry in folder.iterdir():
+            data = json.loads(entry.read_text())
+            data["f"]["title"] = "Tampered"
+            entry.write_text(json.dumps(data))
+        folder.chmod(0o777)  # anyone could have written it: not used
+        validated.cache_dir.cache_clear()
+        assert validated.cache_dir() is None
+        assert Project(project).procedure("64634").title == good.title
+    finally:
+        folder.chmod(0o700)
+        validated.cache_dir.cache_clear()
+
+
+def test_cached_and_fresh_content_render_the_same_bytes(project, tmp_path, monkeypatch):
+    proj = Project(project)
+    first = render_pdf(proj.procedure("01992"), proj.layout("northgate-pain"))
+    monkeypatch.setenv("HANDOUTS_CACHE_DIR", "off")
+    validated.cache_dir.cache_clear()
+    try:
+        fresh = Project(project)
+        assert render_pdf(fresh.procedure("01992"), fresh.layout("northgate-pain")) == first
+        assert render_pdf(validated.as_model(fresh.procedure("01992")), fresh.layout("northgate-pain")) == first
+    finally:
+        validated.cache_dir.cache_clear()
+
+
+# ---------------------------------------------------------------- quick templates
+
+
+def jinja(source: str, context: dict):
+    from jinja2 import TemplateError
+
+    try:
+        return ("ok", _environment().from_string(source).render(context).strip())
+    except TemplateError as exc:
+        return ("error", type(exc).__name__)
+
+
+def quick(source: str, context: dict):
+    compiled = compile_template(source, _hours, _minutes)
+    if compiled is None:
+        return None
+    try:
+        return ("ok", compiled(context).strip())
+    except Fallback:
+        return None
+
+
+def wording_templates() -> list[str]:
+    sources = list(yaml.safe_load((ROOT / "handouts/data/wording/en.yaml").read_text()).values())
+    for path in (ROOT / "layouts").glob("*/layout.yaml"):
+        sources += list((yaml.safe_load(path.read_text()).get("wording") or {}).values())
+    return [str(s) for s in sources if "{{" in str(s) or "{%" in str(s)]
+
+
+EXTRA = [
+    "{{ a }}{{ b.c }}", "{% if a %}yes{% else %}no{% endif %}", "{%- if n > 1 %} many {%- elif n == 1 -%} one {% else %}none{% endif %}",
+    "{{ 'x' if not a else 'y' }}", "{{ a and b.c or 'z' }}", "{{ items | join(', ') }} ({{ items | length }})",
+    "{{ n | hours }} / {{ n | minutes }}", "{{ b.items }}", "{{ missing }}", "{{ a | upper }}", "{% for x in items %}{{ x }}{% endfor %}",
+    "{{ (n) >= 2 }}", "{{ a }} }} x", "{# note #}{{ a }}", "{{ 'a' ~ 'b' }}", "{{ b['c'] }}", "{{ n < 'x' }}", "{{ none }}{{ true }}",
+    "{% if a %}{% if n %}deep{% endif %}{% endif %}", "{{ items }}", "{% if a %}x{% else %}y{% else %}z{% endif %}", "{{ 'a' if a }}",
+]
+
+CONTEXTS = [
+    {"a": "A", "b": {"c": "C", "items": "I"}, "n": 2, "items": ["p", "q"]},
+    {"a": "", "b": {"c": None}, "n": 1, "items": []},
+    {"a": 0, "b": {}, "n": 0.5, "items": ["r"]},
+]
+
+
+@pytest.mark.parametrize("source", wording_templates() + EXTRA)
+def test_quick_templates_agree_with_jinja2(source):
+    contexts = CONTEXTS + [sample_wording_context()]
+    for context in contexts:
+        got = quick(source, context)
+        if got is not None:
+            assert got == jinja(source, context), (source, context)
+
+
+def sample_wording_context() -> dict:
+    return {
+        "procedure": {"code": "64634", "code_system": "CPT", "title": "T", "name": "N", "add_on": True, "primary_codes": ["64633"]},
+        "codes": ["64634", "77003"], "other": {"title": "O", "code_system": "CPT", "code": "77003"},
+        "rules": {"fasting_hours": 6.0, "clear_liquids_hours": 2, "arrive_early_minutes": 30, "driver_required": True},
+        "clinic": {"name": "C", "phone": "1", "after_hours_phone": None, "emergency_number": "911"},
+        "review": {"status": "draft", "date": None, "content_version": "2"},
+        "appointment": {"fasting_start": "x", "clear_liquids_stop": "y", "arrival": "z"},
+        "day": "Monday", "row": 7,
+    }
+
+
+def test_the_shipped_wording_is_all_on_the_quick_path():
+    context = sample_wording_context()
+    assert all(quick(source, context) is not None for source in wording_templates())
+
+
+values = st.one_of(st.none(), st.booleans(), st.integers(-3, 3), st.floats(0, 48, allow_nan=False), st.text(max_size=4),
+                   st.lists(st.text(max_size=3), max_size=3))
+
+
+@settings(max_examples=150, deadline=None)
+@given(a=values, n=values, c=values, items=values)
+def test_quick_templates_agree_with_jinja2_on_any_values(a, n, c, items):
+    context = {"a": a, "n": n, "b": {"c": c}, "items": items}
+    for source in EXTRA[:8]:
+        got = quick(source, context)
+        if got is not None:
+            assert got == jinja(source, context), (source, context)
+
+
+def test_fill_still_reports_template_errors():
+    with pytest.raises(Exception) as raised:
+        fill("Call {{ clinic.fax }}", {"clinic": {"phone": "1"}}, "wording.x (layout 'y')")
+    assert "wording.x (layout 'y'): template problem" in str(raised.value)
+
+
+# ---------------------------------------------------------------- images
+
+
+def test_the_logo_is_in_every_pdf_the_process_makes(project):
+    proj = Project(project)
+    layout = proj.layout("riverside-spine")
+    first = render_pdf(proj.procedure("64634"), layout)
+    second = render_pdf(proj.procedure("01992"), layout)
+    again = render_pdf(proj.procedure("64634"), layout)
+    assert first == again
+    from conftest import pdf_reader
+
+    for pdf in (first, second):
+        images = pdf_reader(pdf).pages[0].images
+        assert len(images) == 1 and images[0].image.size == (600, 600)

@@ -11,10 +11,12 @@ import datetime as dt
 import re
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+from typing import TYPE_CHECKING, Any
 
 from handouts.errors import HandoutsError
+
+if TYPE_CHECKING:  # zoneinfo is loaded when a time zone is needed, not for every handout
+    from zoneinfo import ZoneInfo
 
 UTC = dt.timezone.utc
 _TIME = re.compile(r"^\s*(?P<h>\d{1,2})(?::(?P<m>\d{2}))?\s*(?P<ampm>[AaPp]\.?\s*[Mm]\.?)?\s*$")
@@ -82,6 +84,8 @@ def parse_time(value: Any, where: str) -> dt.time:
 
 
 def zone(name: str, where: str) -> ZoneInfo:
+    from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
     try:
         return ZoneInfo(name)
     except (ZoneInfoNotFoundError, ValueError):

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import difflib
 import os
 import re
 from dataclasses import dataclass, field
@@ -178,7 +177,7 @@ class Project:
         if len(matches) > 1:
             listed = "; ".join(f"{p.code} {p.title}" for p in matches[:6])
             raise HandoutsError(f"{query!r} matches several procedures: {listed}; give the code")
-        close = difflib.get_close_matches(query, list(files), n=3, cutoff=0.6)
+        close = _close(query, list(files), n=3, cutoff=0.6)
         hint = ""
         if close:
             titled = [f"{code} ({self.load_procedure_file(files[code]).title})" for code in close]
@@ -266,7 +265,7 @@ class Project:
             path = self.layout_file(current)
             if path is None:
                 known = self.layout_names() + self.builtin_layout_names()
-                close = difflib.get_close_matches(current, known, n=1)
+                close = _close(current, known, n=1)
                 hint = f"did you mean '{close[0]}'? " if close else ""
                 whose = f" (extended by '{seen[-2]}')" if len(seen) > 1 else ""
                 raise HandoutsError(
@@ -308,11 +307,17 @@ class Project:
         if unknown:
             lines = []
             for key in unknown:
-                close = difflib.get_close_matches(key, list(base), n=1)
+                close = _close(key, list(base), n=1)
                 hint = f"did you mean '{close[0]}'?" if close else "see handouts/data/wording/en.yaml for the keys"
                 lines.append(f"{self.display(chain[0][0])}: wording.{key}: unknown wording key; {hint}")
             raise HandoutsError(*lines)
         return {**base, **layout.wording}
+
+
+def _close(word: str, choices: list[str], n: int = 1, cutoff: float = 0.6) -> list[str]:
+    import difflib  # only when something is misspelled
+
+    return difflib.get_close_matches(word, choices, n=n, cutoff=cutoff)
 
 
 def is_project(folder: Path) -> bool:

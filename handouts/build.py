@@ -12,7 +12,6 @@ import hashlib
 import json
 import os
 import time
-from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
@@ -447,6 +446,7 @@ def _run(project: Project, out_dir: Path, todo: list[Job], jobs: int | None) -> 
     size = max(1, min(16, len(todo) // (workers * 4)))
     chunks = [todo[i : i + size] for i in range(0, len(todo), size)]
     import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor  # only a big build needs the pool
 
     context = multiprocessing.get_context("fork") if hasattr(os, "fork") else None
     with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:

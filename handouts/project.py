@@ -363,6 +363,22 @@ def _check_image(path: Path, shown: str) -> None:
     """A logo must open as an image: a patient should never get a handout with a broken header."""
     if path.suffix.lower() not in IMAGE_TYPES:
         raise HandoutsError(f"{shown}: logo.path: {path.name!r} is not a PNG, JPEG or SVG file; export the logo as one")
+    from handouts import validated
+
+    try:
+        import hashlib
+
+        key = validated.key("Image", path.suffix.lower(), hashlib.sha256(path.read_bytes()).hexdigest())
+    except OSError:
+        key = None
+    if key is not None and validated.load("Image", key) is not None:
+        return  # these very bytes opened as an image before (and PIL costs ~30 ms to start)
+    _open_image(path, shown)
+    if key is not None:
+        validated.store(key, validated.Record("Image", {}))
+
+
+def _open_image(path: Path, shown: str) -> None:
     if path.suffix.lower() == ".svg":
         from handouts.images import load_svg
 

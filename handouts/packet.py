@@ -50,7 +50,8 @@ def _cover(rows: list[tuple[str, str, str, str]], layout: LoadedLayout, day: str
     ]
     if failed:
         # The gap on paper: the front desk sees which patients have no handout here.
-        story.append(Paragraph(markup(words("packet_missing")), ParagraphStyle("missing", title, fontSize=size * 1.2, leading=size * 1.6, spaceBefore=size)))
+        missing = ParagraphStyle("missing", title, fontSize=size * 1.2, leading=size * 1.6, spaceBefore=size)
+        story.append(Paragraph(markup(words("packet_missing")), missing))
         story += [Paragraph(markup(words("packet_failed_row", row=row)), body) for row in failed]
     return simple_pdf(style_of(layout)[1], fonts, words("packet_title"), spec.clinic.name, spec.language, story)
 

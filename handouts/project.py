@@ -70,6 +70,10 @@ class Project:
         except HandoutsError:
             return cls(root)
         if _same(library, root):
+            from handouts.library import PACKAGE
+
+            if _same(library, PACKAGE / "library"):
+                return cls.builtin(Path.cwd())  # the installed copy: read-only, whichever way it is named
             return cls(root)  # working in the repository itself: its folders are the library's source
         _protect_library(library)
         return cls(root, fallback=library)

@@ -51,9 +51,10 @@ def files_in(folder: Path) -> set[str]:
 def test_pip_install_then_render_in_an_empty_folder(tmp_path):
     """A real wheel build and install into a fresh venv; the dependencies come from this venv's
     site-packages (offline), the package and its built-in library from the build."""
-    source = tmp_path / "source"
+    source = tmp_path / "source"  # a clean copy: the build writes build/ and *.egg-info beside it
+    source.mkdir()
     for name in ("pyproject.toml", "setup.py", "MANIFEST.in", "README.md"):
-        shutil.copy(ROOT / name, source / name) if source.exists() else (source.mkdir(), shutil.copy(ROOT / name, source / name))
+        shutil.copy(ROOT / name, source / name)
     for name in ("handouts", "procedures", "layouts"):
         shutil.copytree(ROOT / name, source / name, ignore=shutil.ignore_patterns("__pycache__", "*.pyc"))
     venv = tmp_path / "venv"

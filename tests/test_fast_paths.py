@@ -205,3 +205,50 @@ def test_the_logo_is_in_every_pdf_the_process_makes(project):
     for pdf in (first, second):
         images = pdf_reader(pdf).pages[0].images
         assert len(images) == 1 and images[0].image.size == (600, 600)
+
+
+# ---------------------------------------------------------------- library scale
+
+
+def test_checkpoints_append_to_a_journal_and_the_manifest_is_written_once(project, monkeypatch):
+    from handouts import build as library
+
+    writes, flushed = [], []
+    real_write, real_flush = library.write_manifest, library.Journal.flush
+    monkeypatch.setattr(library, "CHECKPOINT_SECONDS", 0.0)  # a checkpoint after every handout
+    monkeypatch.setattr(library, "write_manifest", lambda path, entries: (writes.append(len(entries)), real_write(path, entries)))
+
+    def flush(journal):
+        flushed.append(len(journal.pending))
+        real_flush(journal)
+
+    monkeypatch.setattr(library.Journal, "flush", flush)
+    out = project / "output" / "library"
+    result = library.build(Project(project), out, jobs=1)
+    assert len(result.built) == 15 and writes == [15]  # the whole manifest once, at the end
+    assert sum(flushed) == 15 and max(flushed) == 1  # each checkpoint wrote only what was new
+    assert not (out / "manifest.json.journal").exists()
+    again = library.build(Project(project), out, jobs=1)
+    assert len(again.unchanged) == 15 and writes == [15]  # nothing changed: nothing rewritten
+
+
+def test_a_journal_cut_short_by_a_kill_still_counts(project):
+    from handouts import build as library
+
+    out = project / "output" / "library"
+    library.build(Project(project), out, jobs=1)
+    manifest = out / "manifest.json"
+    entries = json.loads(manifest.read_text())["handouts"]
+    manifest.unlink()  # as if killed before the manifest was ever written whole
+    lines = [json.dumps([key, entry]) for key, entry in sorted(entries.items())]
+    (out / "manifest.json.journal").write_text("\n".join(lines) + '\n["default/64634", {"pa')
+    result = library.build(Project(project), out, jobs=1)
+    assert len(result.built) == 0 and len(result.unchanged) == 15
+    assert json.loads(manifest.read_text())["handouts"] == entries
+    assert not (out / "manifest.json.journal").exists()
+
+
+def test_a_procedure_is_found_by_code_without_listing_the_folder(project, monkeypatch):
+    proj = Project(project)
+    monkeypatch.setattr(Project, "procedure_files", lambda self: (_ for _ in ()).throw(AssertionError("listed")))
+    assert proj.procedure("64634").code == "64634"

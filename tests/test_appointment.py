@@ -47,7 +47,7 @@ def personal(project, *args, name="Test Patient"):
         }),
         # Fall back (2 AM -> 1 AM): 8 real hours before 7:00 AM is midnight.
         ("2027-11-07", "07:00", {
-            "Stop eating at 12:00 AM on Sunday, November 7",
+            "Stop eating at midnight, the night between Saturday, November 6 and Sunday, November 7",
             "until 5:00 AM on Sunday, November 7",
             "Arrive at 6:00 AM on Sunday, November 7",
         }),

@@ -94,14 +94,14 @@ class Styles:
             "body",
             fontName=fonts.regular,
             fontSize=size,
-            leading=round(size * 1.4, 1),
+            leading=round(size * 1.3, 1),
             textColor=self.text,
             alignment=TA_LEFT,
             bulletFontName=fonts.regular,
             spaceAfter=size * 0.5,
         )
         self.body = base
-        self.item = ParagraphStyle("item", base, spaceAfter=size * 0.35)
+        self.item = ParagraphStyle("item", base, spaceAfter=size * 0.3)
         self.title = ParagraphStyle(
             "title", base, fontName=fonts.bold, fontSize=size * 1.85, leading=size * 2.2,
             textColor=self.primary, spaceAfter=size * 0.2,
@@ -116,11 +116,11 @@ class Styles:
         )
         self.heading = ParagraphStyle(
             "h2", base, fontName=fonts.bold, fontSize=size * 1.4, leading=size * 1.75,
-            textColor=color(style.heading), spaceBefore=size * 1.1, spaceAfter=size * 0.45,
+            textColor=color(style.heading), spaceBefore=size * 0.9, spaceAfter=size * 0.35,
         )
         self.subheading = ParagraphStyle(
             "h3", base, fontName=fonts.bold, fontSize=size * 1.25, leading=size * 1.6,
-            spaceBefore=size * 0.5, spaceAfter=size * 0.3,
+            spaceBefore=size * 0.4, spaceAfter=size * 0.25,
         )
         self.callout_title = ParagraphStyle(
             "callout-title", self.heading, textColor=self.text, spaceBefore=0, spaceAfter=size * 0.3
@@ -138,7 +138,7 @@ class Styles:
         )
         self.tier = ParagraphStyle("tier", base, fontName=fonts.bold, spaceBefore=size * 0.4, spaceAfter=size * 0.3)
         # Warning items get more room between them, so a two-line item never reads as two.
-        self.warning_item = ParagraphStyle("warning-item", base, spaceAfter=size * 0.6)
+        self.warning_item = ParagraphStyle("warning-item", base, spaceAfter=size * 0.5)
         self.key = ParagraphStyle("key", base, fontName=fonts.bold, spaceAfter=0)
         self.value = ParagraphStyle("value", base, spaceAfter=0)
 
@@ -146,33 +146,47 @@ class Styles:
 class Marked(Flowable):
     """A paragraph with a marker hanging in the left gutter: a check box, a bullet, or a number."""
 
-    def __init__(self, paragraph: Paragraph, marker: str | None, indent: float, gutter: float, styles: Styles):
+    def __init__(
+        self, paragraph: Paragraph, marker: str | None, indent: float, gutter: float, styles: Styles,
+        icon: str | None = None,
+    ):
         super().__init__()
         self.paragraph = paragraph
         self.marker = marker  # "check", "bullet", "1.", or None for the continuation of a split item
         self.indent = indent
         self.gutter = gutter
         self.styles = styles
+        self.icon = icon
+        self.icon_size = paragraph.style.leading * 1.25
+        self.text_x = indent + gutter + (self.icon_size + styles.size * 0.45 if icon else 0)
         self.spaceAfter = paragraph.style.spaceAfter
 
     def wrap(self, available_width, available_height):
-        _, self.height = self.paragraph.wrap(available_width - self.indent - self.gutter, available_height)
+        _, text_height = self.paragraph.wrap(available_width - self.text_x, available_height)
+        self.height = max(text_height, self.icon_size if self.icon else 0)
         self.width = available_width
         return self.width, self.height
 
     def split(self, available_width, available_height):
-        parts = self.paragraph.split(available_width - self.indent - self.gutter, available_height)
+        parts = self.paragraph.split(available_width - self.text_x, available_height)
         if len(parts) < 2:
             return []
         return [
-            Marked(parts[0], self.marker, self.indent, self.gutter, self.styles),
-            Marked(parts[1], None, self.indent, self.gutter, self.styles),
+            Marked(parts[0], self.marker, self.indent, self.gutter, self.styles, self.icon),
+            Marked(parts[1], None, self.indent, self.gutter + (self.text_x - self.indent - self.gutter), self.styles),
         ]
 
     def draw(self):
         canvas = self.canv
         style = self.paragraph.style
-        self.paragraph.drawOn(canvas, self.indent + self.gutter, 0)
+        text_height = self.paragraph.height
+        self.paragraph.drawOn(canvas, self.text_x, self.height - text_height)
+        if self.icon:
+            from handouts.icons import draw_icon
+
+            top = self.height - style.fontSize * 0.15
+            draw_icon(canvas, self.icon, self.indent + self.gutter, top - self.icon_size * 0.92, self.icon_size,
+                      self.styles.accent)
         if self.marker is None:
             return
         baseline = self.height - style.fontSize
@@ -200,11 +214,30 @@ def item_flowables(
     for number, item in enumerate(items, start=1):
         marker = f"{number}." if style == "number" else style
         paragraph = Paragraph(labelled(item.text, item.label), paragraph_style or styles.item)
-        out.append(Marked(paragraph, marker, depth * gutter, gutter, styles))
+        out.append(Marked(paragraph, marker, depth * gutter, gutter, styles, item.icon))
         if item.children:
             # Nested items are plain bullets (a sub-step is not something to tick on its own).
             out.extend(item_flowables(item.children, "bullet", styles, depth + 1))
     return out
+
+
+def grid(flowables: list[Flowable], columns: int, width: float, gap: float, font: str) -> list[Flowable]:
+    """Short items side by side (row by row), so a list of short lines does not run down a whole page."""
+    if columns < 2 or len(flowables) < 2:
+        return flowables
+    column = (width - gap * (columns - 1)) / columns
+    rows = [flowables[i:i + columns] for i in range(0, len(flowables), columns)]
+    rows[-1] = rows[-1] + [""] * (columns - len(rows[-1]))
+    table = Table(rows, colWidths=[column + (gap if i < columns - 1 else 0) for i in range(columns)], hAlign="LEFT")
+    table.setStyle(TableStyle([
+        ("FONT", (0, 0), (-1, -1), font),  # else ReportLab lists Helvetica, unused
+        ("VALIGN", (0, 0), (-1, -1), "TOP"),
+        ("LEFTPADDING", (0, 0), (-1, -1), 0),
+        ("RIGHTPADDING", (0, 0), (-1, -1), gap),
+        ("TOPPADDING", (0, 0), (-1, -1), 0),
+        ("BOTTOMPADDING", (0, 0), (-1, -1), 0),
+    ]))
+    return [table]
 
 
 def block_flowables(block: doc.Block, styles: Styles, width: float) -> list[Flowable]:
@@ -212,9 +245,9 @@ def block_flowables(block: doc.Block, styles: Styles, width: float) -> list[Flow
         style = styles.contact if block.strong else styles.body
         return [Paragraph(labelled(block.text, block.label), style)]
     if isinstance(block, doc.ItemList):
-        return item_flowables(block.items, block.style, styles)
+        return grid(item_flowables(block.items, block.style, styles), block.columns, width, styles.size, styles.fonts.regular)
     if isinstance(block, doc.Subheading):
-        return [CondPageBreak(styles.size * 6), Paragraph(markup(block.text), styles.subheading)]
+        return [CondPageBreak(styles.size * 4.5), Paragraph(markup(block.text), styles.subheading)]
     if isinstance(block, doc.Callout):
         return [callout_table(block, styles, width)]
     if isinstance(block, doc.KeyValues):
@@ -231,15 +264,17 @@ def callout_table(callout: doc.Callout, styles: Styles, width: float) -> Flowabl
     kept whole would jump to the next page and leave a gap). A tier's heading stays with its first item."""
     rows: list[list[Flowable]] = [[Paragraph(markup(callout.title), styles.callout_title)]]
     keep: list[tuple[int, int]] = []
+    pad = styles.size * 0.9
+    inner = width - 2 * pad
     for heading, items in callout.groups:
         keep.append((len(rows), len(rows) + 1))
         rows.append([Paragraph(markup(heading), styles.tier)])
-        rows.extend([flowable] for flowable in item_flowables(items, "bullet", styles, paragraph_style=styles.warning_item))
+        flowables = item_flowables(items, "bullet", styles, paragraph_style=styles.warning_item)
+        rows.extend([flowable] for flowable in grid(flowables, callout.columns, inner, styles.size, styles.fonts.regular))
     rows.append([Spacer(1, styles.size * 0.3)])
     first_contact = len(rows)
     rows.extend([Paragraph(markup(line), styles.contact)] for line in callout.contacts)
     keep.append((first_contact - 1, len(rows) - 1))
-    pad = styles.size * 0.9
     table = Table(rows, colWidths=[width], hAlign="LEFT")
     commands = [
         ("FONT", (0, 0), (-1, -1), styles.fonts.regular),  # else ReportLab lists Helvetica, unused
@@ -309,7 +344,7 @@ def section_flowables(section: doc.Section, styles: Styles, width: float) -> lis
     if section.heading and not section.heading_in_box:
         # A heading needs a few lines of its section under it; rather than keep it with the whole next
         # block (which can leave half a page empty), start a new page only when little room is left.
-        out += [CondPageBreak(styles.size * 8), Paragraph(markup(section.heading), styles.heading)]
+        out += [CondPageBreak(styles.size * 5.5), Paragraph(markup(section.heading), styles.heading)]
     for block in section.blocks:
         out.extend(block_flowables(block, styles, width))
     return out

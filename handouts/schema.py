@@ -336,6 +336,7 @@ class Procedure(Strict):
         }
         if self.add_on:
             data["add_on"] = True
+        if self.primary_codes:
             data["primary_codes"] = [quoted(code) for code in self.primary_codes]
         for name in SECTION_FIELDS:
             if name == "risks":

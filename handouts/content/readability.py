@@ -21,7 +21,7 @@ _YOU = re.compile(r"\b(you|your|yours|yourself|you'll|you're|you've|you'd)\b", r
 _PASSIVE = re.compile(
     r"\b(am|is|are|was|were|be|been|being|get|gets|got)\s+(?:\w+ly\s+)?(\w+ed|done|given|made|seen|taken|"
     r"put|kept|told|shown|known|held|found|left|set|sent|brought|felt|paid|said|sold|written|chosen|"
-    r"driven|eaten|hidden|broken|spoken|worn|torn|cut|hurt)\b(?!\s+(?:to|up|on)\b)",
+    r"driven|eaten|hidden|broken|spoken|worn|torn|cut|hurt)\b",
     re.IGNORECASE,
 )
 # Adjectives ending in -ed that are not passives ("be tired", "feel relaxed" is still fine to read).

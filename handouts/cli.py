@@ -139,7 +139,10 @@ def render(
     if appointment_file is not None or any(value is not None for value in given.values()):
         appointment = _appointment(appointment_file, given, codes or [])
         codes = list(codes or appointment.codes)
-    path = render_to_file(proj, list(codes or []), layout, output, appointment, large_print)
+    path = render_to_file(
+        proj, list(codes or []), layout, output, appointment, large_print,
+        warn=lambda line: typer.echo(f"Warning: {line}", err=True),
+    )
     typer.echo(proj.display(path))
     from handouts.pipeline import is_past
 

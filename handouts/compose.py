@@ -8,7 +8,7 @@ from typing import Any, Callable
 
 from handouts import document as doc
 from handouts.appointment import Appointment, local_start, timeline, zone
-from handouts.merge import Combined, combine, with_overrides
+from handouts.merge import Combined, combine, title_of, with_overrides
 from handouts.project import LoadedLayout
 from handouts.schema import Block, HandoutParams, PatientText, Procedure
 from handouts.templating import fill
@@ -190,7 +190,7 @@ def _procedure_values(procedure: Procedure) -> dict[str, Any]:
     return {
         "code": procedure.code,
         "code_system": procedure.code_system,
-        "title": procedure.title,
+        "title": title_of(procedure),
         "name": procedure.name,
         "add_on": procedure.add_on,
         "primary_codes": list(procedure.primary_codes),

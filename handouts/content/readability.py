@@ -129,7 +129,9 @@ _IMPERATIVES = {
     "leave", "let", "make", "plan", "put", "read", "remove", "rest", "return", "shower", "sit", "start",
     "stop", "take", "tell", "tick", "try", "use", "wait", "walk", "wash", "wear", "write", "have", "be",
     "get", "give", "hold", "lie", "look", "move", "place", "remember", "restart", "see", "show", "skip",
-    "stay", "turn", "watch", "apply", "change", "come", "fill", "note", "pack", "press", "ice",
+    "stay", "turn", "watch", "apply", "change", "come", "fill", "note", "pack", "press", "ice", "arrive",
+    # Items of a "Tell us before your visit if you:" list continue "you": "Are pregnant", "Had a reaction".
+    "are", "had",
 }
 
 

@@ -295,7 +295,7 @@ def _what_is_it(facts: Facts) -> tuple[doc.Block, ...]:
 def _before(facts: Facts) -> tuple[doc.Block, ...]:
     rules, words, patient = facts.rules, facts.words, facts.patient
     tell_keys = ["always", *rules.uses] + (["sedation"] if rules.sedation else [])
-    tell = [words(f"tell_us_{key}") for key in tell_keys] + (patient.tell_us if patient else [])
+    tell = [words(f"tell_us_{key}") for key in tell_keys] + facts.combined.extras("tell_us")
     checks: list[tuple[str, str | None]] = []  # (text, icon)
     if rules.fasting_hours is not None:
         checks.append((words("fasting_at" if facts.personal else "fasting"), "no_food"))
@@ -306,7 +306,7 @@ def _before(facts: Facts) -> tuple[doc.Block, ...]:
     if rules.driver_required:
         checks.append((words("driver"), "ride_home"))
     checks.append((words("bring_list"), "checklist"))
-    checks += [(text, None) for text in (patient.bring if patient else [])]
+    checks += [(text, None) for text in facts.combined.extras("bring")]
     blocks: list[doc.Block] = [doc.Subheading(words("tell_us_title")), *_bullets(tell, columns=columns_for(tell))]
     blocks += [doc.Subheading(words("get_ready_title")), doc.Paragraph(words("before_intro")), _checklist(checks)]
     if patient is None:

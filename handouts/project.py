@@ -125,7 +125,7 @@ class Project:
             return {}
         return {path.stem: path for path in sorted(self.procedures_dir.glob("*.yaml"))}
 
-    def load_procedure_file(self, path: Path):
+    def load_procedure_file(self, path: Path, enforce_approval: bool = True):
         try:
             stat = path.stat()
             identity = (str(path), stat.st_mtime_ns, stat.st_size)
@@ -142,6 +142,15 @@ class Project:
         procedure = validated.load("Procedure", key)  # this text passed validation before
         if procedure is None:
             procedure = validated.store(key, self._validate_procedure(path, text, shown))
+        if procedure.review.status == "approved":
+            # An approved procedure prints as approved: it must be complete and pass lint's checks.
+            from handouts.content.lint import approval_problems
+
+            problems = approval_problems(procedure, shown)
+            if problems and enforce_approval:
+                raise HandoutsError(*problems)
+            if problems:
+                return procedure  # lint reports them; never cache a procedure that must not load
         if len(self._procedures) >= PROCEDURE_CACHE:
             self._procedures.pop(next(iter(self._procedures)))  # keep memory flat in big libraries
         self._procedures[identity] = procedure
@@ -161,14 +170,14 @@ class Project:
             )
         return procedure
 
-    def procedure(self, query: str):
+    def procedure(self, query: str, enforce_approval: bool = True):
         """A procedure by its code (one file look-up, whatever the library's size), or by a unique part
         of its title or name."""
         query = query.strip()
         if CODE_NAME.match(query):
             path = self.procedures_dir / f"{query}.yaml"
             if path.is_file():
-                return self.load_procedure_file(path)
+                return self.load_procedure_file(path, enforce_approval)
         files = self.procedure_files()
         lowered = query.lower()
         matches = []

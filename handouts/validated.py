@@ -84,8 +84,8 @@ def _plain(value: Any, exclude_none: bool) -> Any:
         return value.model_dump(exclude_none=exclude_none)
     if hasattr(value, "model_dump"):  # a real model placed in a copy
         return value.model_dump(exclude_none=exclude_none)
-    if isinstance(value, list):
-        return [_plain(item, exclude_none) for item in value]
+    if isinstance(value, (list, tuple)):
+        return type(value)(_plain(item, exclude_none) for item in value)
     if isinstance(value, dict):
         return {key: _plain(item, exclude_none) for key, item in value.items()}
     return value
@@ -122,6 +122,8 @@ def encode(value: Any) -> Any:
         return value
     if isinstance(value, list):
         return [encode(item) for item in value]
+    if isinstance(value, tuple):
+        return {"$t": [encode(item) for item in value]}
     if isinstance(value, dict) and all(isinstance(key, str) for key in value):
         return {"$d": {key: encode(item) for key, item in value.items()}}
     if isinstance(value, dt.date) and not isinstance(value, dt.datetime):
@@ -137,6 +139,8 @@ def decode(value: Any) -> Any:
     if isinstance(value, dict):
         if set(value) == {"$m", "f"} and isinstance(value["$m"], str) and isinstance(value["f"], dict):
             return Record(value["$m"], {str(k): decode(v) for k, v in value["f"].items()})
+        if set(value) == {"$t"} and isinstance(value["$t"], list):
+            return tuple(decode(item) for item in value["$t"])
         if set(value) == {"$d"} and isinstance(value["$d"], dict):
             return {str(k): decode(v) for k, v in value["$d"].items()}
         if set(value) == {"$date"} and isinstance(value["$date"], str):

@@ -310,7 +310,7 @@ def _before(facts: Facts) -> tuple[doc.Block, ...]:
     checks.append((words("bring_list"), "checklist"))
     checks += [(text, None) for text in facts.combined.extras("bring")]
     blocks: list[doc.Block] = [doc.Subheading(words("tell_us_title")), *_bullets(tell, columns=columns_for(tell))]
-    blocks += [doc.Subheading(words("get_ready_title")), doc.Paragraph(words("before_intro")), _checklist(checks)]
+    blocks += [doc.Subheading(words("get_ready_title")), _checklist(checks)]
     if patient is None:
         blocks += _fallback(facts, "preparation")
     return tuple(blocks)
@@ -324,11 +324,12 @@ def _day_of(facts: Facts) -> tuple[doc.Block, ...]:
     elif rules.arrive_early_minutes is not None:
         blocks.append(_checklist([(words("arrive"), "clock")]))
     steps = _bullets(facts.combined.steps(), "number") if patient else _fallback(facts, "procedure_steps", style="number")
-    how_long = (doc.Paragraph(words("duration")),) if rules.duration_minutes else ()
-    if patient is None and not how_long:
-        how_long = _fallback(facts, "duration")
+    if rules.duration_minutes:
+        steps = (doc.Paragraph(words("duration")), *steps)  # how long it takes, before the steps
+    elif patient is None:
+        steps = (*steps, *_fallback(facts, "duration"))
     feel = _bullets(patient.feel) if patient else _fallback(facts, "patient_experience")
-    for key, content in (("what_happens", steps), ("how_long", how_long), ("what_you_feel", feel)):
+    for key, content in (("what_happens", steps), ("what_you_feel", feel)):
         if content:
             blocks += [doc.Subheading(words(key)), *content]
     return tuple(blocks)
@@ -391,7 +392,7 @@ def _when_to_call(facts: Facts) -> tuple[doc.Block, ...]:
 
 def _questions(facts: Facts) -> tuple[doc.Block, ...]:
     questions = facts.patient.questions if facts.patient else []
-    return (*_bullets(questions), doc.Paragraph(facts.words("teach_back")))
+    return (*_bullets(questions, columns=columns_for(questions)), doc.Paragraph(facts.words("teach_back")))
 
 
 BUILDERS: dict[str, Callable[[Facts], tuple[doc.Block, ...]]] = {

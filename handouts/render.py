@@ -81,8 +81,12 @@ def labelled(item_text: str, label: str | None) -> str:
 class Styles:
     """Paragraph styles derived from the handout's style: sizes scale with the base size."""
 
-    def __init__(self, style: doc.Style, fonts: FontFamily):
+    def __init__(self, style: doc.Style, fonts: FontFamily, large_print: bool = False):
         size = style.base_size
+        # Large print is one column throughout (American Council of the Blind): no side-by-side lists.
+        self.max_columns = 1 if large_print else 2
+        # Large print gives the line to the words (the pictures would take a fifth of it at 18 pt).
+        self.icons = not large_print
         color = rl_colors.HexColor
         self.fonts = fonts
         self.size = size
@@ -97,16 +101,17 @@ class Styles:
             "body",
             fontName=fonts.regular,
             fontSize=size,
-            leading=round(size * 1.3, 1),
+            leading=round(size * (1.15 if large_print else 1.2), 1),  # print guides: at least 1.15
             textColor=self.text,
             alignment=TA_LEFT,
             bulletFontName=fonts.regular,
-            spaceAfter=size * 0.5,
+            spaceAfter=size * 0.4,
         )
         self.body = base
-        self.item = ParagraphStyle("item", base, spaceAfter=size * 0.3)
+        self.item = ParagraphStyle("item", base, spaceAfter=size * 0.22)
+        title = 1.5 if large_print else 1.85  # large print: 27 pt, still the largest on the page
         self.title = ParagraphStyle(
-            "title", base, fontName=fonts.bold, fontSize=size * 1.85, leading=size * 2.2,
+            "title", base, fontName=fonts.bold, fontSize=size * title, leading=size * title * 1.18,
             textColor=self.primary, spaceAfter=size * 0.2,
         )
         self.subtitle = ParagraphStyle(
@@ -115,15 +120,18 @@ class Styles:
         )
         self.code_line = ParagraphStyle(
             "code", base, leading=size * 1.3,
-            textColor=self.muted, spaceAfter=size * 0.6,
+            textColor=self.muted, spaceAfter=size * 0.45,
         )
+        # Large print: headings at 22 pt and more (American Council of the Blind), not scaled further, so
+        # the page holds text rather than headings.
+        h2, h3 = (1.25, 1.23) if large_print else (1.4, 1.22)
         self.heading = ParagraphStyle(
-            "h2", base, fontName=fonts.bold, fontSize=size * 1.4, leading=size * 1.75,
-            textColor=color(style.heading), spaceBefore=size * 0.9, spaceAfter=size * 0.35,
+            "h2", base, fontName=fonts.bold, fontSize=size * h2, leading=size * h2 * 1.2,
+            textColor=color(style.heading), spaceBefore=size * 0.55, spaceAfter=size * 0.25,
         )
         self.subheading = ParagraphStyle(
-            "h3", base, fontName=fonts.bold, fontSize=size * 1.25, leading=size * 1.6,
-            spaceBefore=size * 0.4, spaceAfter=size * 0.25,
+            "h3", base, fontName=fonts.bold, fontSize=size * h3, leading=size * h3 * 1.2,
+            spaceBefore=size * 0.2, spaceAfter=size * 0.15,
         )
         self.callout_title = ParagraphStyle(
             "callout-title", self.heading, textColor=self.text, spaceBefore=0, spaceAfter=size * 0.3
@@ -133,15 +141,15 @@ class Styles:
         )
         self.draft = ParagraphStyle(
             "draft", base, fontName=fonts.bold, textColor=self.text,
-            borderColor=self.text, borderWidth=1.5, borderPadding=(4, 6, 5, 6), spaceBefore=4, spaceAfter=size,
+            borderColor=self.text, borderWidth=1.5, borderPadding=(4, 6, 5, 6), spaceBefore=4, spaceAfter=size * 0.75,
         )
         self.notice = ParagraphStyle(
             "notice", base, textColor=self.text, borderColor=self.muted, borderWidth=1, borderPadding=(4, 6, 5, 6),
             spaceBefore=4, spaceAfter=size * 0.8,
         )
-        self.tier = ParagraphStyle("tier", base, fontName=fonts.bold, spaceBefore=size * 0.4, spaceAfter=size * 0.3)
+        self.tier = ParagraphStyle("tier", base, fontName=fonts.bold, spaceBefore=size * 0.3, spaceAfter=size * 0.2)
         # Warning items get more room between them, so a two-line item never reads as two.
-        self.warning_item = ParagraphStyle("warning-item", base, spaceAfter=size * 0.5)
+        self.warning_item = ParagraphStyle("warning-item", base, spaceAfter=size * 0.4)
         self.key = ParagraphStyle("key", base, fontName=fonts.bold, spaceAfter=0)
         self.value = ParagraphStyle("value", base, spaceAfter=0)
 
@@ -160,7 +168,7 @@ class Marked(Flowable):
         self.gutter = gutter
         self.styles = styles
         self.icon = icon
-        self.icon_size = paragraph.style.leading * 1.25
+        self.icon_size = paragraph.style.leading * 1.05
         self.text_x = indent + gutter + (self.icon_size + styles.size * 0.45 if icon else 0)
         self.spaceAfter = paragraph.style.spaceAfter
 
@@ -217,7 +225,7 @@ def item_flowables(
     for number, item in enumerate(items, start=1):
         marker = f"{number}." if style == "number" else style
         paragraph = Paragraph(labelled(item.text, item.label), paragraph_style or styles.item)
-        out.append(Marked(paragraph, marker, depth * gutter, gutter, styles, item.icon))
+        out.append(Marked(paragraph, marker, depth * gutter, gutter, styles, item.icon if styles.icons else None))
         if item.children:
             # Nested items are plain bullets (a sub-step is not something to tick on its own).
             out.extend(item_flowables(item.children, "bullet", styles, depth + 1))
@@ -248,9 +256,10 @@ def block_flowables(block: doc.Block, styles: Styles, width: float) -> list[Flow
         style = styles.contact if block.strong else styles.body
         return [Paragraph(labelled(block.text, block.label), style)]
     if isinstance(block, doc.ItemList):
-        return grid(item_flowables(block.items, block.style, styles), block.columns, width, styles.size, styles.fonts.regular)
+        columns = min(block.columns, styles.max_columns)
+        return grid(item_flowables(block.items, block.style, styles), columns, width, styles.size, styles.fonts.regular)
     if isinstance(block, doc.Subheading):
-        return [CondPageBreak(styles.size * 4.5), Paragraph(markup(block.text), styles.subheading)]
+        return [CondPageBreak(styles.size * 4.0), Paragraph(markup(block.text), styles.subheading)]
     if isinstance(block, doc.Callout):
         return [callout_table(block, styles, width)]
     if isinstance(block, doc.KeyValues):
@@ -267,13 +276,14 @@ def callout_table(callout: doc.Callout, styles: Styles, width: float) -> Flowabl
     kept whole would jump to the next page and leave a gap). A tier's heading stays with its first item."""
     rows: list[list[Flowable]] = [[Paragraph(markup(callout.title), styles.callout_title)]]
     keep: list[tuple[int, int]] = []
-    pad = styles.size * 0.9
+    pad = styles.size * 0.75
     inner = width - 2 * pad
     for heading, items in callout.groups:
         keep.append((len(rows), len(rows) + 1))
         rows.append([Paragraph(markup(heading), styles.tier)])
         flowables = item_flowables(items, "bullet", styles, paragraph_style=styles.warning_item)
-        rows.extend([flowable] for flowable in grid(flowables, callout.columns, inner, styles.size, styles.fonts.regular))
+        columns = min(callout.columns, styles.max_columns)
+        rows.extend([flowable] for flowable in grid(flowables, columns, inner, styles.size, styles.fonts.regular))
     rows.append([Spacer(1, styles.size * 0.3)])
     first_contact = len(rows)
     rows.extend([Paragraph(markup(line), styles.contact)] for line in callout.contacts)
@@ -347,7 +357,7 @@ def section_flowables(section: doc.Section, styles: Styles, width: float) -> lis
     if section.heading and not section.heading_in_box:
         # A heading needs a few lines of its section under it; rather than keep it with the whole next
         # block (which can leave half a page empty), start a new page only when little room is left.
-        out += [CondPageBreak(styles.size * 5.5), Paragraph(markup(section.heading), styles.heading)]
+        out += [CondPageBreak(styles.size * 4.8), Paragraph(markup(section.heading), styles.heading)]
     for block in section.blocks:
         out.extend(block_flowables(block, styles, width))
     return out
@@ -359,7 +369,7 @@ FOOTER_MIN_SIZE = 11.0  # the clinic's phone number must stay readable
 
 
 def footer_size(base_size: float) -> float:
-    return max(FOOTER_MIN_SIZE, base_size * 0.8)
+    return min(max(FOOTER_MIN_SIZE, base_size * 0.8), 12.0)
 
 
 def footer_height(base_size: float) -> float:
@@ -434,7 +444,7 @@ def check_glyphs(handout: doc.Handout, fonts: FontFamily) -> None:
 def render(handout: doc.Handout) -> bytes:
     fonts = font_family(handout.style.font_family, handout.style.font_files)
     check_glyphs(handout, fonts)
-    styles = Styles(handout.style, fonts)
+    styles = Styles(handout.style, fonts, handout.large_print)
     page_width, page_height = PAGE_SIZES[handout.page.size]
     top, right, bottom, left = (m * inch for m in handout.page.margins_in)
     width = page_width - left - right

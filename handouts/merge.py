@@ -22,6 +22,9 @@ if TYPE_CHECKING:  # the models are imported where new ones are made: one proced
 
 RULE_FIELDS = ("fasting_hours", "clear_liquids_hours", "arrive_early_minutes", "driver_required", "review_blood_thinners")
 ROLE_ORDER = {"main": 0, "add_on": 1, "anesthesia": 2, "guidance": 3}
+# The order steps are told in: schema.PHASES, written out here so that telling one procedure's steps
+# does not load pydantic's models (tests/test_fast_paths.py holds the two together).
+PHASES = ("prepare", "numb", "treat", "finish")
 
 
 def with_overrides(rules: HandoutParams, overrides) -> HandoutParams:
@@ -65,8 +68,6 @@ class Combined:
         if self.lead.patient is None:
             return []
         out: list[str] = []
-        from handouts.schema import PHASES
-
         covered = set(self.lead.patient.steps.covers)
         for phase in PHASES:
             added = [

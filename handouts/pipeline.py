@@ -48,15 +48,15 @@ def render_to_file(
     if not queries:
         raise HandoutsError("no procedure given; name one or more codes (or give codes: in the appointment file)")
     procedures = [project.procedure(query) for query in queries]
-    layout = project.layout(layout_name)  # a broken layout is the one line said, before any warning
-    from handouts.merge import booked_alone_warning
-
-    note = booked_alone_warning(procedures)
-    if note and warn is not None:
-        warn(note)
+    layout = project.layout(layout_name)
     pdf = render_pdf(procedures, layout, appointment, large_print)  # in memory first: a failure leaves no file
     path = output or default_output(project, procedures, layout_name, appointment, large_print)
     write_atomic(path, pdf, private=appointment is not None, shown=project.display(path))
+    from handouts.merge import booked_alone_warning
+
+    note = booked_alone_warning(procedures)  # after the work: an error is the one line said, never a warning too
+    if note and warn is not None:
+        warn(note)
     return path
 
 

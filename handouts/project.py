@@ -144,9 +144,7 @@ class Project:
             procedure = validated.store(key, self._validate_procedure(path, text, shown))
         if procedure.review.status == "approved":
             # An approved procedure prints as approved: it must be complete and pass lint's checks.
-            from handouts.content.lint import approval_problems
-
-            problems = approval_problems(procedure, shown)
+            problems = _approval_problems(procedure, text, shown)
             if problems and enforce_approval:
                 raise HandoutsError(*problems)
             if problems:
@@ -327,6 +325,24 @@ class Project:
         return {**base, **layout.wording}
 
 
+def _approval_problems(procedure, text: str, shown: str) -> list[str]:
+    """Lint's errors for an approved procedure; a pass is remembered for this text, this lint and
+    today (lint's checks may depend on the date), so loading it again costs no lint run."""
+    import datetime as dt
+
+    from handouts import validated
+
+    key = validated.key("Approval", dt.date.today().isoformat(), validated.content_stamp(), text)
+    if validated.load("Approval", key) is not None:
+        return []
+    from handouts.content.lint import approval_problems
+
+    problems = approval_problems(procedure, shown)
+    if not problems:
+        validated.mark("Approval", key)
+    return problems
+
+
 def _close(word: str, choices: list[str], n: int = 1, cutoff: float = 0.6) -> list[str]:
     import difflib  # only when something is misspelled
 
@@ -388,7 +404,7 @@ def _check_image(path: Path, shown: str) -> None:
         return  # these very bytes opened as an image before (and PIL costs ~30 ms to start)
     _open_image(path, shown)
     if key is not None:
-        validated.store(key, validated.Record("Image", {}))
+        validated.mark("Image", key)
 
 
 def _open_image(path: Path, shown: str) -> None:

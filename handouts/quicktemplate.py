@@ -4,7 +4,7 @@ Importing Jinja2 and compiling a handout's ~20 wording templates costs ~30 ms, a
 `handouts render`. Most templates are `{{ clinic.phone }}`, `{{ rules.fasting_hours | hours }}`, or an
 `if` around a few words. This module evaluates that small subset directly: names and dotted keys of
 the plain dicts the composer passes, string and number literals, `and`/`or`/`not`, one comparison,
-`a if b else c`, the filters length, join, hours and minutes, and `{% if %}…{% elif %}…{% else %}…
+`a if b else c`, the filters length and join and the wording's own (hours, minutes…), and `{% if %}…{% elif %}…{% else %}…
 {% endif %}` with `-` whitespace control. Anything else (another filter, a loop, a missing name, a
 dict method name, a value of an unexpected type) is not guessed at: the template goes to Jinja2's
 sandbox, which gives the real result or the real error. Nothing here can call a function or reach an
@@ -190,11 +190,23 @@ def _join(value: Any, separator: Any = "") -> str:
     return separator.join(map(str, value))
 
 
-def _number_filter(function: Callable[[float], str]) -> Callable[[Any], str]:
-    def checked(value: Any) -> str:
-        if type(value) not in (int, float):
-            raise Fallback("number")
-        return function(value)
+def _plain_values(value: Any) -> bool:
+    if type(value) in (tuple, list):
+        return all(_plain_values(item) for item in value)
+    return type(value) in (int, float, str, bool) or value is None
+
+
+def _own_filter(function: Callable) -> Callable:
+    """One of the wording's own filters (hours, minutes, span…), called as Jinja2 would call it, on plain
+    values only; if it raises, Jinja2 raises the same, so it decides."""
+
+    def checked(value: Any, *args: Any) -> Any:
+        if not _plain_values(value) or not _plain_values(args):
+            raise Fallback("filter")
+        try:
+            return function(value, *args)
+        except Exception:  # noqa: BLE001 - whatever it is, Jinja2 reports it
+            raise Fallback("filter") from None
 
     return checked
 
@@ -206,9 +218,10 @@ def _output(value: Any) -> str:
 
 
 @lru_cache(maxsize=1024)
-def compile_template(source: str, hours: Callable, minutes: Callable) -> Callable[[dict], str] | None:
-    """A function of the context giving the template's text, or None when it is outside the subset."""
-    filters = {"length": _length, "join": _join, "hours": _number_filter(hours), "minutes": _number_filter(minutes)}
+def compile_template(source: str, own_filters: tuple[tuple[str, Callable], ...] = ()) -> Callable[[dict], str] | None:
+    """A function of the context giving the template's text, or None when it is outside the subset.
+    `own_filters`: (name, function) of the filters the wording's Jinja2 environment adds."""
+    filters = {"length": _length, "join": _join, **{name: _own_filter(f) for name, f in own_filters}}
     if "{#" in source or "{%+" in source or "{{+" in source:
         return None
     try:

@@ -43,13 +43,17 @@ def _span(value) -> str:
     return f"{_minutes(low)} to {_minutes(high)}"
 
 
+# The wording's own filters, for Jinja2 and for the quick path alike.
+FILTERS = {"hours": _hours, "minutes": _minutes, "span": _span}
+
+
 @lru_cache(maxsize=1)
 def _environment():
     from jinja2 import StrictUndefined
     from jinja2.sandbox import ImmutableSandboxedEnvironment
 
     env = ImmutableSandboxedEnvironment(undefined=StrictUndefined, autoescape=False, keep_trailing_newline=False)
-    env.filters.update(hours=_hours, minutes=_minutes, span=_span)
+    env.filters.update(FILTERS)
     return env
 
 
@@ -64,7 +68,7 @@ def fill(source: str, context: dict[str, Any], where: str) -> str:
         return source  # plain text: no need to start Jinja2 at all
     from handouts.quicktemplate import Fallback, compile_template
 
-    quick = compile_template(source, _hours, _minutes)
+    quick = compile_template(source, tuple(FILTERS.items()))
     if quick is not None:
         try:
             return quick(context).strip()

@@ -6,10 +6,13 @@ are kept in a per-user cache as JSON (never pickle: the cache is data, not code)
 the file's text, of schema.py and of pydantic's version. A later run with the same text reads them
 back without importing pydantic.
 
-Either way, callers get `Record`s: read-only objects with the models' attributes and the
-`model_dump()`/`model_copy()` the pipeline uses. Anything else a model offers (a method added to
-schema.py later, say) is served by the real model, rebuilt on first use, so a Record never behaves
-differently from its model; it is only cheaper when nothing more is asked of it.
+Either way, callers get `Record`s: read-only objects with the models' fields and the
+`model_dump()`/`model_copy()` the pipeline uses. The public properties and argument-free methods the
+schema's models define (`kind`, `tiers()`, …) and their truth value (`__bool__`) are evaluated once,
+when the model is validated, and kept with the fields: they are functions of the fields, which cannot
+change. Anything else (a method that takes arguments, a result JSON cannot hold exactly) is served by the
+real model, rebuilt on first use. So a Record never behaves differently from its model; it is only
+cheaper.
 """
 
 from __future__ import annotations
@@ -36,12 +39,14 @@ class Unsupported(Exception):
 class Record:
     """A validated model's values, read-only, without pydantic."""
 
-    __slots__ = ("_kind", "_fields", "_real")
+    __slots__ = ("_kind", "_fields", "_real", "_derived", "_truth")
 
-    def __init__(self, kind: str, fields: dict[str, Any]):
+    def __init__(self, kind: str, fields: dict[str, Any], derived: dict[str, Any] | None = None, truth: bool | None = None):
         object.__setattr__(self, "_kind", kind)
         object.__setattr__(self, "_fields", fields)
         object.__setattr__(self, "_real", None)
+        object.__setattr__(self, "_derived", derived or {})  # name -> ["p" or "m", JSON form of the result]
+        object.__setattr__(self, "_truth", truth)
 
     def __getattr__(self, name: str) -> Any:
         fields = object.__getattribute__(self, "_fields")
@@ -49,7 +54,19 @@ class Record:
             return fields[name]
         if name.startswith("_"):
             raise AttributeError(name)
+        derived = object.__getattribute__(self, "_derived").get(name)
+        if derived is not None:
+            how, stored = derived
+            # Decoded on each use: a caller may change the list it gets without changing the next one.
+            return decode(stored) if how == "p" else (lambda: decode(stored))
         return getattr(as_model(self), name)  # anything else the model has: ask the model
+
+    def __bool__(self) -> bool:
+        truth = object.__getattribute__(self, "_truth")
+        return True if truth is None else truth
+
+    def __iter__(self):
+        return iter(self._fields.items())  # as a model iterates: (name, value) pairs
 
     def __setattr__(self, name: str, value: Any) -> None:
         raise AttributeError(f"{self._kind} is read-only")
@@ -73,16 +90,14 @@ class Record:
             if not (exclude and name in exclude) and not (exclude_none and value is None)
         }
 
-    def model_copy(self, *, update: dict[str, Any] | None = None, deep: bool = False) -> Record:
-        if deep:
-            return as_model(self).model_copy(update=update, deep=True)
-        return Record(self._kind, {**self._fields, **(update or {})})
+    def model_copy(self, *, update: dict[str, Any] | None = None, deep: bool = False) -> Any:
+        if deep or update:
+            return as_model(self).model_copy(update=update, deep=deep)  # derived values would be stale
+        return self
 
 
 def _plain(value: Any, exclude_none: bool) -> Any:
     if isinstance(value, Record):
-        return value.model_dump(exclude_none=exclude_none)
-    if hasattr(value, "model_dump"):  # a real model placed in a copy
         return value.model_dump(exclude_none=exclude_none)
     if isinstance(value, (list, tuple)):
         return type(value)(_plain(item, exclude_none) for item in value)
@@ -113,22 +128,61 @@ def as_model(value: Any) -> Any:
 
 
 def encode(value: Any) -> Any:
-    model_fields = getattr(type(value), "model_fields", None)
+    """The JSON form. Types are matched exactly: a str subclass (say, one a YAML writer quotes) is
+    not a str here, so it is never cached as one."""
+    kind = type(value)
+    model_fields = getattr(kind, "model_fields", None)
     if model_fields is not None:
-        return {"$m": type(value).__name__, "f": {name: encode(getattr(value, name)) for name in model_fields}}
-    if isinstance(value, Record):
-        return {"$m": value._kind, "f": {name: encode(item) for name, item in value._fields.items()}}
-    if value is None or isinstance(value, (str, bool, int, float)):
+        entry = {"$m": kind.__name__, "f": {name: encode(getattr(value, name)) for name in model_fields}}
+        entry.update(_derived(value))
+        return entry
+    if kind is Record:
+        raise Unsupported("Record")  # only validated models are encoded
+    if value is None or kind in (str, bool, int, float):
         return value
-    if isinstance(value, list):
+    if kind is list:
         return [encode(item) for item in value]
-    if isinstance(value, tuple):
+    if kind is tuple:
         return {"$t": [encode(item) for item in value]}
-    if isinstance(value, dict) and all(isinstance(key, str) for key in value):
+    if kind is dict and all(type(key) is str for key in value):
         return {"$d": {key: encode(item) for key, item in value.items()}}
-    if isinstance(value, dt.date) and not isinstance(value, dt.datetime):
+    if kind is dt.date:
         return {"$date": value.isoformat()}
-    raise Unsupported(type(value).__name__)
+    raise Unsupported(kind.__name__)
+
+
+def _derived(model: Any) -> dict[str, Any]:
+    """{"d": {name: ["p"|"m", result]}, "b": truth} for the model's own public properties, argument-free
+    methods and __bool__, evaluated now. One that fails or gives what JSON cannot hold is left to the model."""
+    import inspect
+
+    from pydantic import BaseModel
+
+    derived: dict[str, Any] = {}
+    truth = None
+    for klass in type(model).__mro__:
+        if not (isinstance(klass, type) and issubclass(klass, BaseModel)) or klass is BaseModel:
+            continue
+        for name, member in vars(klass).items():
+            if name == "__bool__" and truth is None:
+                truth = bool(model)
+            if name.startswith(("_", "model_")) or name in derived:
+                continue
+            if isinstance(member, property):
+                how = "p"
+            elif inspect.isfunction(member) and len(inspect.signature(member).parameters) == 1:
+                how = "m"
+            else:
+                continue
+            try:
+                result = getattr(model, name)
+                derived[name] = [how, encode(result() if how == "m" else result)]
+            except Exception:  # noqa: BLE001 - served by the model when asked for
+                continue
+    out: dict[str, Any] = {"d": derived} if derived else {}
+    if truth is not None:
+        out["b"] = truth
+    return out
 
 
 def decode(value: Any) -> Any:
@@ -137,8 +191,14 @@ def decode(value: Any) -> Any:
     if isinstance(value, list):
         return [decode(item) for item in value]
     if isinstance(value, dict):
-        if set(value) == {"$m", "f"} and isinstance(value["$m"], str) and isinstance(value["f"], dict):
-            return Record(value["$m"], {str(k): decode(v) for k, v in value["f"].items()})
+        if "$m" in value and set(value) <= {"$m", "f", "d", "b"} and isinstance(value["$m"], str):
+            fields, derived, truth = value.get("f"), value.get("d", {}), value.get("b")
+            if not (isinstance(fields, dict) and isinstance(derived, dict) and truth in (None, True, False)):
+                raise Unsupported("not a cache entry")
+            for entry in derived.values():
+                if not (isinstance(entry, list) and len(entry) == 2 and entry[0] in ("p", "m")):
+                    raise Unsupported("not a cache entry")
+            return Record(value["$m"], {str(k): decode(v) for k, v in fields.items()}, derived, truth)
         if set(value) == {"$t"} and isinstance(value["$t"], list):
             return tuple(decode(item) for item in value["$t"])
         if set(value) == {"$d"} and isinstance(value["$d"], dict):
@@ -173,6 +233,15 @@ def _stamp() -> bytes:
         except OSError:
             pass
     return digest.digest()
+
+
+@lru_cache(maxsize=1)
+def content_stamp() -> str:
+    """What content checks (lint) depend on: their code and the package's data (word lists, wording)."""
+    digest = hashlib.sha256()
+    for path in sorted([*(PACKAGE / "content").glob("*.py"), *(PACKAGE / "data").rglob("*.yaml")]):
+        digest.update(path.name.encode() + b"\0" + path.read_bytes())
+    return digest.hexdigest()
 
 
 def key(kind: str, *texts: str) -> str:
@@ -226,6 +295,13 @@ def store(cache_key: str, model: Any) -> Any:
     if folder is not None:
         _write(folder, f"{cache_key}.json", json.dumps(data, ensure_ascii=False, separators=(",", ":")))
     return decode(data)
+
+
+def mark(kind: str, cache_key: str) -> None:
+    """Remember that something of `kind` passed a check (an image that opened, say)."""
+    folder = cache_dir()
+    if folder is not None:
+        _write(folder, f"{cache_key}.json", json.dumps({"$m": kind, "f": {}}))
 
 
 _pruned = {"done": False}

@@ -20,7 +20,7 @@ from handouts.pipeline import render_pdf
 from handouts.project import Project
 from handouts.quicktemplate import Fallback, compile_template
 from handouts.schema import Layout, Procedure
-from handouts.templating import _environment, _hours, _minutes, fill
+from handouts.templating import FILTERS, _environment, fill
 
 
 def test_records_hold_exactly_the_validated_values(project):
@@ -113,7 +113,7 @@ def jinja(source: str, context: dict):
 
 
 def quick(source: str, context: dict):
-    compiled = compile_template(source, _hours, _minutes)
+    compiled = compile_template(source, tuple(FILTERS.items()))
     if compiled is None:
         return None
     try:
@@ -132,7 +132,7 @@ def wording_templates() -> list[str]:
 EXTRA = [
     "{{ a }}{{ b.c }}", "{% if a %}yes{% else %}no{% endif %}", "{%- if n > 1 %} many {%- elif n == 1 -%} one {% else %}none{% endif %}",
     "{{ 'x' if not a else 'y' }}", "{{ a and b.c or 'z' }}", "{{ items | join(', ') }} ({{ items | length }})",
-    "{{ n | hours }} / {{ n | minutes }}", "{{ b.items }}", "{{ missing }}", "{{ a | upper }}", "{% for x in items %}{{ x }}{% endfor %}",
+    "{{ n | hours }} / {{ n | minutes }}", "{{ items | span }}", "{{ n | span }}", "{{ b.items }}", "{{ missing }}", "{{ a | upper }}", "{% for x in items %}{{ x }}{% endfor %}",
     "{{ (n) >= 2 }}", "{{ a }} }} x", "{# note #}{{ a }}", "{{ 'a' ~ 'b' }}", "{{ b['c'] }}", "{{ n < 'x' }}", "{{ none }}{{ true }}",
     "{% if a %}{% if n %}deep{% endif %}{% endif %}", "{{ items }}", "{% if a %}x{% else %}y{% else %}z{% endif %}", "{{ 'a' if a }}",
 ]
@@ -157,11 +157,12 @@ def sample_wording_context() -> dict:
     return {
         "procedure": {"code": "64634", "code_system": "CPT", "title": "T", "name": "N", "add_on": True, "primary_codes": ["64633"]},
         "codes": ["64634", "77003"], "other": {"title": "O", "code_system": "CPT", "code": "77003"},
-        "rules": {"fasting_hours": 6.0, "clear_liquids_hours": 2, "arrive_early_minutes": 30, "driver_required": True},
+        "rules": {"fasting_hours": 6.0, "clear_liquids_hours": 2, "arrive_early_minutes": 30, "driver_required": True,
+                  "duration_minutes": (30, 60), "observe_minutes": 30, "sedation": True, "uses": ["x-ray"]},
         "clinic": {"name": "C", "phone": "1", "after_hours_phone": None, "emergency_number": "911"},
         "review": {"status": "draft", "date": None, "content_version": "2"},
         "appointment": {"fasting_start": "x", "clear_liquids_stop": "y", "arrival": "z"},
-        "day": "Monday", "row": 7,
+        "day": "Monday", "row": 7, "day_before": "Sunday", "withs": ["with X-ray", "with numbing"],
     }
 
 
@@ -252,3 +253,9 @@ def test_a_procedure_is_found_by_code_without_listing_the_folder(project, monkey
     proj = Project(project)
     monkeypatch.setattr(Project, "procedure_files", lambda self: (_ for _ in ()).throw(AssertionError("listed")))
     assert proj.procedure("64634").code == "64634"
+
+
+def test_the_step_phases_written_out_in_merge_are_the_schemas():
+    from handouts import merge, schema
+
+    assert merge.PHASES == schema.PHASES

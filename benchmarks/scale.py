@@ -55,6 +55,7 @@ def library_figures(procedures: int) -> dict[str, float]:
         nochange = [handouts(folder, "build", "--jobs", "1") for _ in range(5)]
         assert all("built 0," in run[2] for run in nochange)
         manifest = folder / "output" / "library" / "manifest.json"
+        entries = json.loads(manifest.read_text())["handouts"].values()
         fixed_wall = statistics.median(run[0] for run in nochange)
         fixed_cpu = statistics.median(run[1] for run in nochange)
         return {
@@ -65,10 +66,12 @@ def library_figures(procedures: int) -> dict[str, float]:
             "nochange_wall": fixed_wall,
             "nochange_cpu": fixed_cpu,
             "manifest_mb": manifest.stat().st_size / 1e6,
+            # Each handout's own time, as the build recorded it: the median shrugs off load spikes.
+            "median_render_ms": statistics.median(entry["render_ms"] for entry in entries),
         }
 
 
-def in_process(rounds: int = 7, per_round: int = 20) -> dict[str, float]:
+def in_process(rounds: int = 15, per_round: int = 20) -> dict[str, float]:
     from handouts.pipeline import render_pdf
     from handouts.project import Project
 
@@ -101,9 +104,11 @@ def main() -> None:
     for figures in (small, large):
         print(f"library of {figures['handouts']:5.0f}: {figures['per_wall_ms']:5.1f} ms wall, "
               f"{figures['per_cpu_ms']:5.1f} ms CPU per handout (cold build less a no-change run; "
-              f"{figures['raw_wall_ms']:.1f} ms wall with start-up); manifest {figures['manifest_mb']:.2f} MB")
+              f"{figures['raw_wall_ms']:.1f} ms wall with start-up); median handout {figures['median_render_ms']:.1f} ms; "
+              f"manifest {figures['manifest_mb']:.2f} MB")
     print(f"  {large['handouts']:.0f} vs {small['handouts']:.0f} per handout: {large['per_wall_ms'] / small['per_wall_ms'] - 1:+.1%} wall, "
-          f"{large['per_cpu_ms'] / small['per_cpu_ms'] - 1:+.1%} CPU   (target within 5 %)")
+          f"{large['per_cpu_ms'] / small['per_cpu_ms'] - 1:+.1%} CPU, "
+          f"{large['median_render_ms'] / small['median_render_ms'] - 1:+.1%} median handout   (target within 5 %)")
     print(f"no-change rebuild of {large['handouts']:.0f}: {large['nochange_wall']:.3f} s wall, "
           f"{large['nochange_cpu']:.3f} s CPU   (target <= 0.3 s)")
     best = in_process()

@@ -61,7 +61,6 @@ SimpleDocTemplate(sys.argv[2], invariant=1, topMargin=1.6 * inch, title=spec["ti
 
 def handout_spec(folder: Path) -> Path:
     """The handout's text, fonts and logo, as the bare script takes them."""
-    from handouts import document as doc
     from handouts.compose import compose
     from handouts.fonts import font_files
     from handouts.project import Project
@@ -69,22 +68,11 @@ def handout_spec(folder: Path) -> Path:
     project = Project(ROOT)
     layout = project.layout("riverside-spine")
     handout = compose(project.procedure("64634"), layout)
-    blocks = [("heading", handout.title), ("body", handout.code_line)]
+    from handouts.render import _all_text
 
-    def items(entries):
-        for item in entries:
-            yield ("body", f"{item.label + ': ' if item.label else ''}{item.text}")
-            yield from items(item.children)
-
-    for section in handout.sections:
-        blocks.append(("heading", section.heading))
-        for block in section.blocks:
-            if isinstance(block, (doc.Paragraph, doc.Subheading)):
-                blocks.append(("body", block.text))
-            elif isinstance(block, doc.ItemList):
-                blocks += list(items(block.items))
-            elif isinstance(block, doc.Callout):
-                blocks += [("body", block.intro), *items(block.items), *(("body", c) for c in block.contacts)]
+    headings = {section.heading for section in handout.sections}
+    # Every text the handout prints (the renderer's own list, as used for the glyph check), in order.
+    blocks = [("heading" if text in headings else "body", text) for _, text in _all_text(handout) if text.strip()]
     files = font_files(layout.layout.fonts.family)
     spec = {
         "regular": str(files[0]), "bold": str(files[1]), "size": layout.layout.fonts.base_size,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import atexit
 import os
 import shutil
 import tempfile
@@ -13,7 +14,9 @@ from typer.testing import CliRunner
 from handouts.cli import app
 
 # Validated content is cached per user; tests keep theirs apart (subprocesses inherit it).
-os.environ.setdefault("HANDOUTS_CACHE_DIR", tempfile.mkdtemp(prefix="handouts-test-cache-"))
+if "HANDOUTS_CACHE_DIR" not in os.environ:
+    os.environ["HANDOUTS_CACHE_DIR"] = tempfile.mkdtemp(prefix="handouts-test-cache-")
+    atexit.register(shutil.rmtree, os.environ["HANDOUTS_CACHE_DIR"], True)
 
 ROOT = Path(__file__).resolve().parents[1]
 DATA = Path(__file__).parent / "data"

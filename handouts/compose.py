@@ -85,11 +85,12 @@ def compose(
     # Metadata is filled before the appointment joins the context: it never carries patient details.
     subject = words("subject")
     intro: list[doc.Block] = []
-    if lead.patient is not None and lead.patient.purpose:
-        intro.append(doc.Paragraph(lead.patient.purpose))
     if appointment is not None:
+        # The patient's own times come first, right under the title: in large print too, on page 1.
         context["appointment"] = appointment_values(appointment, layout, rules, words)
         intro.append(_appointment_box(appointment, context["appointment"], rules, words))
+    if lead.patient is not None and lead.patient.purpose:
+        intro.append(doc.Paragraph(lead.patient.purpose))
     facts = Facts(combined, rules, words, appointment is not None)
 
     sections = []

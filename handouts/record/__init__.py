@@ -15,7 +15,7 @@ import json
 import os
 import sqlite3
 import threading
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
@@ -95,7 +95,7 @@ def connection(output_dir: Path, shown: str | None = None) -> sqlite3.Connection
     key = (os.getpid(), str(path.resolve()))
     with _lock:
         if key not in _connections or not path.exists():
-            _connections[key] = db.connect(path, shown)
+            _connections[key] = db.connect(path, f"{shown}/{db.FILE_NAME}" if shown else None)
         return _connections[key]
 
 
@@ -119,7 +119,8 @@ def add(output_dir: Path, entry: Entry, shown: str | None = None) -> int:
         except sqlite3.Error as exc:
             if conn.in_transaction:
                 conn.execute("ROLLBACK")
-            raise HandoutsError(f"{shown or db.path_in(output_dir)}: cannot record the handout ({exc})") from None
+            where = f"{shown}/{db.FILE_NAME}" if shown else db.path_in(output_dir)
+            raise HandoutsError(f"{where}: cannot record the handout ({exc})") from None
     return handout_id
 
 
@@ -135,7 +136,6 @@ class Query:
     appointment_id: str | None = None
     since: str | None = None  # UTC ISO 8601
     pdf_sha256: str | None = None
-    where: list[str] = field(default_factory=list)
 
 
 def entries(output_dir: Path, query: Query | None = None, shown: str | None = None) -> list[Entry]:
@@ -180,8 +180,3 @@ def integrity(output_dir: Path) -> str:
     conn = connection(output_dir)
     with _lock:
         return conn.execute("PRAGMA integrity_check").fetchone()[0]
-
-
-def require_entries_exist(output_dir: Path, shown: str) -> None:
-    if not db.path_in(output_dir).exists():
-        raise HandoutsError(f"{shown}: no education record yet; it starts with the first personal handout made")

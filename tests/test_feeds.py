@@ -280,7 +280,7 @@ def test_hl7_framing_plain_or_mllp_reads_the_same(tmp_path):
     by_number = {n: (values, source) for n, values, source, _ in found}
     first, source = by_number[1]
     assert first["language"] == "en" and first["patient"] == "James A Okafor"
-    assert source.patient_ref == "MRN2001^^^RIVERSIDE^MR" and source.patient_identifier == ("MRN2001", "RIVERSIDE")
+    assert source.patient_ref == "MRN2001^^^RIVERSIDE^MR" and source.patient_identifier == ("MRN2001", None, "RIVERSIDE")
     spanish, _ = by_number[2]
     assert spanish["language"] == "es" and spanish["patient"] == "Lucía Ramírez"
     assert skipped == ["message MSG1003 (cancelled)", "message MSG1004 (cancelled)"]
@@ -294,10 +294,13 @@ def test_hl7_escapes_batches_and_strays(tmp_path):
         "FHS|^~\\&\nBHS|^~\\&\nPID|stray\n"
         "MSH|^~\\&|A|B|C|D|2026||SIU^S12|M1|P|2.5\nSCH||X1|||||||30|min|^^30^202612030745-0500\n"
         "PID|1||9^^^H||Smith\\T\\Jones^Ann||||||||||es\nAIS|1|A|64634^^CPT\n"
-        "MSH|^~\\&|A|B|C|D|2026||ADT^A01|M2|P|2.5\nPID|1\nBTS|2\nFTS|1\n"
+        "MSH|^~\\&|A|B|C|D|2026||ADT^A01|M2|P|2.5\nPID|1\n"
+        "MSH|^~\\&|A|B|C|D|2026||SIU^S12^SIU_S12|M3|P|2.6\nSCH||X3\nTQ1|1||||||202612031000-0500\n"
+        "PID|1||10\nAIS|1|A|77003^^C4\nBTS|3\nFTS|1\n"
     )
     rows = read_schedule(path, None, lambda: "America/New_York")
-    (n0, stray), (n1, good), (n2, adt) = list(rows)
+    (n0, stray), (n1, good), (n2, adt), (n3, timed) = list(rows)
+    assert timed.error is None and timed["time"] == "10:00" and timed["appointment_id"] == "X3"
     assert stray.error == "message number 1: segments before the first MSH header belong to no message; remove them"
     assert good["patient"] == "Ann Smith&Jones" and good["language"] == "es" and good["time"] == "07:45"
     assert adt.error == "message M2: MSH-9 says 'ADT^A01', not a scheduling message (SIU^S12)"
@@ -403,3 +406,39 @@ def test_importing_the_cli_does_not_import_the_feed_libraries():
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert out.strip() == "[]"
+
+
+def test_a_layout_in_another_zone_than_the_feed_is_refused(project, tmp_path):
+    """The default layout's zone is UTC: a -05:00 start would be printed five hours off. A UTC start is fine."""
+    out = tmp_path / "out"
+    result = run(project, "schedule", str(FEEDS / "day.fhir.json"), "-o", str(out))  # layout: default
+    found = errors(result)
+    assert found[4] == (
+        "Appointment/apt-1001: the start is at offset -05:00, but the layout's time zone UTC is at +00:00 then, "
+        "so the handout would state another clock time; set the layout's timezone: to the clinic's zone "
+        "(e.g. America/New_York)"
+    )
+    assert [p.name for p in out.glob("*.pdf")] == ["2026-12-03-apt-1003.pdf"]  # 14:15Z
+    assert "Appointment time 2:15 PM" in appointment_box(out / "2026-12-03-apt-1003.pdf")
+
+
+def test_a_contained_patient_is_the_subject_by_identifier(project, tmp_path):
+    from fhir.resources.R4B.documentreference import DocumentReference
+
+    bundle = json.loads((FEEDS / "day.fhir.json").read_text())
+    entry = next(e for e in bundle["entry"] if e["resource"].get("id") == "apt-1002")
+    patient = entry["resource"]["contained"][0]
+    patient["communication"] = [{"language": {"text": "English"}}]
+    patient["identifier"] = [{"system": "urn:oid:2.16.840.1.113883.19.5", "value": "MRN-77"}]
+    bundle["entry"] = [e for e in bundle["entry"] if e["resource"]["resourceType"] != "Appointment"] + [entry]
+    path = tmp_path / "contained.json"
+    path.write_text(json.dumps(bundle))
+    result = run(project, "schedule", str(path), "-l", "riverside-spine", "-o", str(tmp_path / "out"),
+                 "--fhir-out", str(tmp_path / "docs"))
+    assert result.exit_code == 0, result.output
+    assert "Name José Ramírez" in appointment_box(tmp_path / "out" / "2026-12-03-apt-1002.pdf")
+    document = DocumentReference.model_validate_json((tmp_path / "docs" / "2026-12-03-apt-1002.json").read_bytes())
+    assert document.subject.reference is None
+    assert (document.subject.identifier.system, document.subject.identifier.value) == ("urn:oid:2.16.840.1.113883.19.5", "MRN-77")
+    entries = json.loads(run(project, "record", "--format", "json").stdout)
+    assert entries[0]["patient_ref"] == "Appointment/apt-1002#pat"

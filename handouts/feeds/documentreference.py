@@ -97,13 +97,15 @@ def _content_extension(entry) -> dict[str, Any]:
 
 
 def _subject(source) -> dict[str, Any] | None:
-    if source.format == "fhir" and source.patient_ref:
+    if source.format == "fhir" and source.patient_ref and "#" not in source.patient_ref:
         return {"reference": source.patient_ref}
-    if source.patient_identifier:
-        value, authority = source.patient_identifier
+    if source.patient_identifier:  # HL7, or a Patient contained in the Appointment: by identifier
+        value, system, assigner = source.patient_identifier
         identifier: dict[str, Any] = {"value": value}
-        if authority:
-            identifier["assigner"] = {"display": authority}
+        if system:
+            identifier["system"] = system
+        if assigner:
+            identifier["assigner"] = {"display": assigner}
         return {"type": "Patient", "identifier": identifier}
     return None
 

@@ -42,7 +42,7 @@ def read_bundle(path: Path, clinic_zone: Callable[[], str]) -> Rows:
     entries = _entries(path, data)
     index = _index(entries)
     rows = Rows()
-    appointments = [(n, e["resource"]) for n, e in entries if e.get("resource", {}).get("resourceType") == "Appointment"]
+    appointments = [(n, e["resource"]) for n, e in entries if e["resource"].get("resourceType") == "Appointment"]
     if not appointments:
         raise HandoutsError(f"{path}: the Bundle holds no Appointment resources; nothing to print")
     for number, raw in appointments:
@@ -89,7 +89,7 @@ def _entries(path: Path, data: dict[str, Any]) -> list[tuple[int, dict[str, Any]
         Bundle.model_validate(shell)
     except ValidationError as exc:
         raise HandoutsError(f"{path}: Bundle: {first_problem(exc)}") from None
-    return [(n, e) for n, e in enumerate(entries, start=1) if isinstance(e.get("resource", {}), dict)]
+    return [(n, e) for n, e in enumerate(entries, start=1) if isinstance(e.get("resource"), dict)]
 
 
 def _index(entries: list[tuple[int, dict[str, Any]]]) -> dict[str, dict[str, Any]]:
@@ -149,7 +149,7 @@ def _row(raw: dict[str, Any], source: Source, index: dict, clinic_zone: Callable
     if missing:
         raise ValueError(" and ".join(missing) + "; add it in the EHR and export again")
     values: dict[str, str] = {"appointment_id": appointment.id or _identifier(appointment), "codes": " ".join(codes)}
-    patient_ref = None
+    patient_ref, identifier = None, None
     for participant in appointment.participant or []:
         actor = participant.actor
         if actor is None:
@@ -158,6 +158,9 @@ def _row(raw: dict[str, Any], source: Source, index: dict, clinic_zone: Callable
         kind = kind or (actor.type or "")
         if kind == "Patient" and patient_ref is None:
             patient_ref = actor.reference
+            if patient_ref and patient_ref.startswith("#"):  # contained: named through its Appointment
+                patient_ref = f"{source.appointment_ref}{patient_ref}"
+                identifier = _first_identifier(resource)
             values.update(_patient(resource, actor.display, actor.reference))
         elif kind in ("Practitioner", "PractitionerRole") and not values.get("provider"):
             values["provider"] = _practitioner(resource, actor) or ""
@@ -167,7 +170,7 @@ def _row(raw: dict[str, Any], source: Source, index: dict, clinic_zone: Callable
     minutes = appointment.minutesDuration or (
         int((appointment.end - appointment.start).total_seconds() // 60) if appointment.end else None
     )
-    return FeedRow(values, Source("fhir", patient_ref, None, source.appointment_ref, minutes), source.appointment_ref)
+    return FeedRow(values, Source("fhir", patient_ref, identifier, source.appointment_ref, minutes), source.appointment_ref)
 
 
 def _identifier(appointment) -> str:
@@ -175,6 +178,14 @@ def _identifier(appointment) -> str:
         if identifier.value:
             return identifier.value
     raise ValueError("has no id and no identifier; give it one (it names the handout's file)")
+
+
+def _first_identifier(raw: dict | None) -> tuple[str, str | None, None] | None:
+    for identifier in (raw or {}).get("identifier") or []:
+        if isinstance(identifier, dict) and isinstance(identifier.get("value"), str):
+            system = identifier.get("system")
+            return identifier["value"], system if isinstance(system, str) else None, None
+    return None
 
 
 def _codes(appointment) -> list[str]:

@@ -3,7 +3,7 @@
 A file holds one or more messages, MLLP-framed (<VT> message <FS><CR>, as an interface engine
 captures them) or as plain segments, one per line. The `hl7` package splits fields, repetitions and
 components and undoes escapes; values are then checked strictly here (its own date parser accepts
-'2026120X'). Read: SCH-1/SCH-2 appointment id, SCH-11.4 start (else AIS-4), SCH-25 status,
+'2026120X'). Read: SCH-1/SCH-2 appointment id, SCH-11.4 start (else TQ1-7, AIS-4), SCH-25 status,
 PID-3 identifier, PID-5 name, PID-15 language, AIS-3 codes, AIP-3 provider, AIL-3 location.
 A message that cannot be read fails alone, named by its control id (MSH-10).
 """
@@ -111,16 +111,18 @@ def _fields(message, clinic_zone: Callable[[], str], where: str) -> FeedRow:
         if not _has(message, segment):
             raise ValueError(f"no {segment} segment; an SIU^S12 message needs one")
     appointment_id = _get(message, "SCH", 2, 1) or _get(message, "SCH", 1, 1)
-    start_text = _get(message, "SCH", 11, 4) or (_get(message, "AIS", 4, 1) if _has(message, "AIS") else "")
+    starts = [("SCH-11.4", _get(message, "SCH", 11, 4)), ("TQ1-7", _get(message, "TQ1", 7, 1)),
+              ("AIS-4", _get(message, "AIS", 4, 1))]
+    start_field, start_text = next(((f, v) for f, v in starts if v), ("", ""))
     codes = _codes(message)
     missing = [what for what, absent in (
         ("no appointment id (SCH-2 or SCH-1)", not appointment_id),
-        ("no start time (SCH-11.4 or AIS-4)", not start_text),
+        ("no start time (SCH-11.4, TQ1-7 or AIS-4)", not start_text),
         ("no CPT or HCPCS code (AIS-3, coding system C4 or HCPCS)", not codes),
     ) if absent]
     if missing:
         raise ValueError(" and ".join(missing) + "; add it in the EHR and send again")
-    start = _datetime(start_text, "SCH-11.4" if _get(message, "SCH", 11, 4) else "AIS-4")
+    start = _datetime(start_text, start_field)
     if start.tzinfo is not None:
         when = local_fields(start, clinic_zone())
     else:  # no offset: the sender's wall clock, which is the clinic's
@@ -141,7 +143,7 @@ def _fields(message, clinic_zone: Callable[[], str], where: str) -> FeedRow:
     source = Source(
         "hl7",
         patient_ref=raw_cx,
-        patient_identifier=(identifier, authority) if identifier else None,
+        patient_identifier=(identifier, None, authority) if identifier else None,
         appointment_ref=f"SCH-2 {appointment_id}",
         minutes=int(duration) if duration.isdigit() and _get(message, "SCH", 10, 1).lower() in ("", "min") else None,
     )

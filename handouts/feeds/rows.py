@@ -22,13 +22,20 @@ MAX_ROWS = 20_000
 ROW_KEYS = ("appointment_id", "patient", "date", "time", "codes", "provider", "location", "language", "timezone")
 
 
+def _offset(delta: dt.timedelta) -> str:
+    minutes = int(delta.total_seconds() // 60)
+    sign = "-" if minutes < 0 else "+"
+    return f"{sign}{abs(minutes) // 60:02d}:{abs(minutes) % 60:02d}"
+
+
 @dataclass(frozen=True)
 class Source:
     """Where an appointment came from, as the source names it (for the record and the outputs)."""
 
     format: str  # csv | fhir | hl7 | file | cli
     patient_ref: str | None = None  # "Patient/p1", or an HL7 PID-3 identifier "MRN100^^^RSH^MR"
-    patient_identifier: tuple[str, str | None] | None = None  # (value, assigning authority), from HL7
+    # (value, system URI, assigner): HL7's PID-3, or a contained FHIR Patient's identifier
+    patient_identifier: tuple[str, str | None, str | None] | None = None
     appointment_ref: str | None = None  # "Appointment/apt-1", or "SCH-2 F1^EHR" for HL7
     minutes: int | None = None  # the appointment's length, when the source gives it
 
@@ -100,6 +107,14 @@ def local_fields(start: dt.datetime, clinic_zone: str) -> dict[str, str]:
 
     tz = zone(clinic_zone, "the layout's timezone")
     local = start.astimezone(tz)
+    offset = start.utcoffset()
+    if offset and offset != local.utcoffset():
+        # Not UTC and not the clinic's offset: most likely a layout left at the default zone (UTC).
+        raise ValueError(
+            f"the start is at offset {_offset(offset)}, but the layout's time zone {clinic_zone} is at "
+            f"{_offset(local.utcoffset())} then, so the handout would state another clock time; set the "
+            "layout's timezone: to the clinic's zone (e.g. America/New_York)"
+        )
     if local.replace(fold=0).utcoffset() != local.replace(fold=1).utcoffset():
         raise ValueError(
             f"the start {local:%H:%M} on {local:%Y-%m-%d} falls in the hour the clocks repeat in {clinic_zone}; "

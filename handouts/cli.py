@@ -126,6 +126,10 @@ def render(
     location: Optional[str] = typer.Option(None, "--location", help="Where to go, e.g. Suite 200."),
     appointment_id: Optional[str] = typer.Option(None, "--appointment-id", help="The appointment's id (names the file)."),
     large_print: bool = typer.Option(False, "--large-print", help="18 pt text, 1-inch margins, re-flowed."),
+    fhir_out: Optional[Path] = typer.Option(
+        None, "--fhir-out", help="With an appointment: also write a FHIR DocumentReference to this folder."
+    ),
+    ics: bool = typer.Option(False, "--ics", help="With an appointment: also write a calendar next to the PDF."),
 ) -> None:
     """Render a handout PDF and print its path; with an appointment, a personal handout."""
     from handouts.pipeline import render_to_file
@@ -139,8 +143,14 @@ def render(
     if appointment_file is not None or any(value is not None for value in given.values()):
         appointment = _appointment(appointment_file, given, codes or [])
         codes = list(codes or appointment.codes)
-    path = render_to_file(proj, list(codes or []), layout, output, appointment, large_print)
+    if (fhir_out is not None or ics) and appointment is None:
+        raise HandoutsError("--fhir-out and --ics need an appointment (--appointment FILE, or --date and --time)")
+    extras = _extras(proj, fhir_out, ics, (output or proj.output_dir / "appointments" / "x").parent)
+    path = render_to_file(proj, list(codes or []), layout, output, appointment, large_print, tuple(extras))
     typer.echo(proj.display(path))
+    for extra in extras:
+        for written in extra.written:
+            typer.echo(proj.display(written))
     from handouts.pipeline import is_past
 
     if appointment is not None and is_past(appointment, proj.layout(layout)):
@@ -190,15 +200,7 @@ def schedule(
 
     proj = project()
     out_dir = output or proj.output_dir / csv_file.stem
-    extras = []
-    if fhir_out is not None:
-        from handouts.feeds.documentreference import DocumentWriter
-
-        extras.append(DocumentWriter(proj, fhir_out))
-    if ics:
-        from handouts.feeds.ics import CalendarWriter
-
-        extras.append(CalendarWriter(proj, out_dir, leave_minutes))
+    extras = _extras(proj, fhir_out, ics, out_dir, leave_minutes)
     result = run_schedule(
         proj, csv_file, layout, out_dir, packet,
         say=typer.echo, warn=lambda line: typer.echo(f"Error: {line}", err=True), extras=tuple(extras),
@@ -214,6 +216,20 @@ def schedule(
         typer.echo(f"packet: {proj.display(result.packet)} ({result.packet_pages} pages)")
     if result.failed:
         raise typer.Exit(1)
+
+
+def _extras(proj, fhir_out: Optional[Path], ics: bool, ics_dir: Path, leave_minutes: int = 60) -> list:
+    """The outputs made beside each personal handout: a DocumentReference, a calendar."""
+    extras = []
+    if fhir_out is not None:
+        from handouts.feeds.documentreference import DocumentWriter
+
+        extras.append(DocumentWriter(proj, fhir_out))
+    if ics:
+        from handouts.feeds.ics import CalendarWriter
+
+        extras.append(CalendarWriter(proj, ics_dir, leave_minutes))
+    return extras
 
 
 @app.command()

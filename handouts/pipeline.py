@@ -117,6 +117,7 @@ def render_to_file(
     output: Path | None = None,
     appointment: Appointment | None = None,
     large_print: bool = False,
+    extras: tuple = (),  # callables given the personal handout made (--fhir-out, --ics)
 ) -> Path:
     if not queries:
         raise HandoutsError("no procedure given; name one or more codes (or give codes: in the appointment file)")
@@ -125,7 +126,9 @@ def render_to_file(
     pdf = render_pdf(procedures, layout, appointment, large_print)  # in memory first: a failure leaves no file
     path = output or default_output(project, procedures, layout_name, appointment)
     if appointment is not None:
-        save_personal(project, path, pdf, procedures, layout, appointment)
+        made = save_personal(project, path, pdf, procedures, layout, appointment)
+        for extra in extras:
+            extra(made)
     else:
         write_atomic(path, pdf, shown=project.display(path))
     return path

@@ -442,3 +442,23 @@ def test_a_contained_patient_is_the_subject_by_identifier(project, tmp_path):
     assert (document.subject.identifier.system, document.subject.identifier.value) == ("urn:oid:2.16.840.1.113883.19.5", "MRN-77")
     entries = json.loads(run(project, "record", "--format", "json").stdout)
     assert entries[0]["patient_ref"] == "Appointment/apt-1002#pat"
+
+
+def test_render_with_an_appointment_writes_the_same_outputs(project):
+    result = run(project, "render", "64634", "-l", "riverside-spine", "--appointment", "examples/appointment.yaml",
+                 "--fhir-out", str(project / "output" / "docs"), "--ics")
+    assert result.exit_code == 0, result.output
+    folder = project / "output" / "appointments"
+    assert result.stdout.splitlines() == [
+        "output/appointments/2026-12-03-A1002-64634-riverside-spine.pdf", "output/docs/2026-12-03-A1002.json",
+        "output/appointments/2026-12-03-A1002.ics",
+    ]
+    pdf = (folder / "2026-12-03-A1002-64634-riverside-spine.pdf").read_bytes()
+    document = json.loads((project / "output" / "docs" / "2026-12-03-A1002.json").read_text())
+    assert base64.b64decode(document["content"][0]["attachment"]["data"]) == pdf and "subject" not in document
+    _, events = parse_calendar(folder / "2026-12-03-A1002.ics")
+    start = dt.datetime(2026, 12, 3, 8, 30, tzinfo=NEW_YORK).astimezone(UTC)
+    assert events["eating"][1] == [start - dt.timedelta(hours=6)]  # 64634: no food for 6 hours
+    assert "Stop eating 2:30 AM on Thursday, December 3" in appointment_box(pdf)
+    bad = run(project, "render", "64634", "--ics")
+    assert bad.exit_code == 2 and "--fhir-out and --ics need an appointment" in bad.stderr

@@ -138,7 +138,8 @@ class DocumentWriter:
     def __call__(self, made) -> None:
         model = document_reference(made)
         appointment = made.appointment
-        path = self.folder / f"{appointment.date.isoformat()}-{appointment.appointment_id}.json"
+        when = appointment.appointment_id or appointment.time.strftime("%H%M")
+        path = self.folder / f"{appointment.date.isoformat()}-{when}.json"
         text = model.model_dump_json(indent=2)
         write_atomic(path, text.encode("utf-8"), private=True, shown=self.project.display(path))
         self.written.append(path)

@@ -106,7 +106,7 @@ def _index(entries: list[tuple[int, dict[str, Any]]]) -> dict[str, dict[str, Any
 
 def _own_reference(raw: dict[str, Any], number: int) -> str:
     ident = raw.get("id")
-    if isinstance(ident, str) and ident:
+    if isinstance(ident, str) and re.fullmatch(r"[A-Za-z0-9.-]{1,64}", ident):  # FHIR's id: never free text
         return f"Appointment/{ident}"
     return f"Appointment in entry {number}"
 

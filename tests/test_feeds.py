@@ -116,6 +116,7 @@ def test_a_spanish_speaking_patient_is_read_as_spanish(fhir_day):
     if spanish_available():  # once the Spanish wording lands, the handout is in Spanish
         text = pdf_text(out / "2026-12-03-apt-1002.pdf")
         assert "José Ramírez" in text and "diciembre" in text
+        assert "Before your procedure" not in text  # not English sentences around Spanish dates
     else:
         assert errors(result)[5] == (
             "Appointment/apt-1002: language 'es': handouts cannot be printed in it yet (wording exists for en); "

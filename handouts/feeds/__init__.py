@@ -46,7 +46,7 @@ def read_schedule(path: Path, csv_reader: Callable[[Path], list], clinic_zone: C
         from handouts.feeds.hl7 import read_messages
 
         return read_messages(path, clinic_zone)
-    return Rows(list(csv_reader(path)))
+    return Rows(csv_reader(path))  # as the CSV reader gives them (a list today; a stream would stay one)
 
 
 def source_of(row) -> Source:

@@ -44,7 +44,8 @@ def events(made, leave_minutes: int = DEFAULT_LEAVE_MINUTES) -> list:
     stamp = dt.datetime.fromisoformat(made.made_at.replace("Z", "+00:00"))
     out = []
 
-    def event(kind: str, summary: str, start: dt.datetime, end: dt.datetime, alarm_at: dt.datetime, note: str):
+    def event(kind: str, summary: str, start: dt.datetime, end: dt.datetime, alarm_at: dt.datetime, note: str,
+              reminder: str | None = None):
         item = Event()
         item.add("uid", f"{uid}-{kind}@handouts")
         item.add("dtstamp", stamp)
@@ -56,7 +57,7 @@ def events(made, leave_minutes: int = DEFAULT_LEAVE_MINUTES) -> list:
             item.add("location", appointment.location)
         alarm = Alarm()
         alarm.add("action", "DISPLAY")
-        alarm.add("description", note)
+        alarm.add("description", reminder or note)
         alarm.add("trigger", alarm_at.astimezone(UTC))  # an absolute trigger, as RFC 5545 wants it: UTC
         item.add_component(alarm)
         out.append(item)
@@ -75,8 +76,10 @@ def events(made, leave_minutes: int = DEFAULT_LEAVE_MINUTES) -> list:
     details = [f"{words('appointment_arrive')}: {values['arrival']}"]
     if appointment.provider:
         details.append(f"{words('appointment_provider')}: {appointment.provider}")
+    clinic = made.layout.layout.clinic
+    details.append(" ".join(part for part in (clinic.name, clinic.phone) if part))
     event("appointment", words("appointment_title"), times.start, times.start + length, leave,
-          LEAVE_TEXT.format(arrival=values["arrival"]) + "\n" + "\n".join(details))
+          "\n".join(details), LEAVE_TEXT.format(arrival=values["arrival"]))
     return out
 
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 from dataclasses import dataclass, field
-from typing import Iterator
+from typing import Iterable, Iterator
 
 from handouts.errors import HandoutsError
 
@@ -58,14 +58,11 @@ class FeedRow(dict):
 class Rows:
     """The rows of one schedule file, numbered, and the appointments skipped by status."""
 
-    items: list[tuple[int, dict]] = field(default_factory=list)
+    items: Iterable[tuple[int, dict]] = field(default_factory=list)  # a CSV reader's rows may stream
     skipped: list[str] = field(default_factory=list)  # "apt-1004 (cancelled)"
 
     def __iter__(self) -> Iterator[tuple[int, dict]]:
         return iter(self.items)
-
-    def __len__(self) -> int:
-        return len(self.items)
 
     def add(self, number: int, row: dict) -> None:
         if len(self.items) >= MAX_ROWS:

@@ -70,6 +70,8 @@ def connect(path: Path, shown: str | None = None) -> sqlite3.Connection:
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         os.close(os.open(path, os.O_CREAT | os.O_WRONLY, 0o600))  # owner-only before SQLite touches it
+        if path.stat().st_mode & 0o077:  # a copy restored with the usual permissions
+            os.chmod(path, 0o600)
         connection = sqlite3.connect(path, timeout=BUSY_TIMEOUT_MS / 1000, isolation_level=None, check_same_thread=False)
     except OSError as exc:
         raise HandoutsError(f"{shown}: cannot open the education record ({exc.strerror})") from None

@@ -155,6 +155,7 @@ def _project(root: str) -> Project:
 
 def render_job(root: str, out_dir: str, layout_name: str, code: str) -> dict[str, Any]:
     """Render one handout and write it; runs in a worker process."""
+    from handouts.merge import title_of
     from handouts.output import slug
     from handouts.pipeline import render_pdf
     from handouts.render import page_count
@@ -172,12 +173,15 @@ def render_job(root: str, out_dir: str, layout_name: str, code: str) -> dict[str
     except Exception as exc:  # noqa: BLE001 - one broken handout must not stop the library
         return {"error": f"internal error ({type(exc).__name__}: {exc})"}
     review = procedure.review
+    grade, status = _lint_summary(procedure)
     return {
         "path": relative,
         "code": code,
         "layout": layout_name,
         "language": LANGUAGE,
-        "title": procedure.title,
+        "title": title_of(procedure),
+        "grade": grade,
+        "lint": status,
         "sha256": hashlib.sha256(pdf).hexdigest(),
         "bytes": len(pdf),
         "pages": page_count(pdf),
@@ -186,6 +190,25 @@ def render_job(root: str, out_dir: str, layout_name: str, code: str) -> dict[str
         "content_version": review.content_version,
         "render_ms": round((time.perf_counter() - started) * 1000, 1),
     }
+
+
+_LINTED: dict[tuple[str, str], tuple[float, str]] = {}
+
+
+def _lint_summary(procedure) -> tuple[float, str]:
+    """The reading grade and lint status the catalog shows; once per procedure version per process."""
+    from handouts.content.lint import content_hash, lint_procedure
+
+    key = (procedure.code, content_hash(procedure) + procedure.review.status)
+    if key not in _LINTED:
+        report = lint_procedure(procedure, procedure.code)
+        findings = [f for f in report.findings if f.check != "draft"]
+        errors = sum(f.level == "error" for f in findings)
+        status = "clean" if not findings else f"{errors} errors, {len(findings) - errors} warnings"
+        if len(_LINTED) > 4096:
+            _LINTED.clear()
+        _LINTED[key] = (report.grade, status)
+    return _LINTED[key]
 
 
 def _render_chunk(args: tuple[str, str, list[tuple[str, str]]]) -> list[dict[str, Any]]:
@@ -368,7 +391,7 @@ def _sweep_temporaries(out_dir: Path, older_than: float) -> None:
 def _catalog_view(entry: dict[str, Any] | None) -> tuple | None:
     if entry is None:
         return None
-    return tuple(entry.get(name) for name in ("path", "title", "pages", "review_status", "review_date"))
+    return tuple(entry.get(name) for name in ("path", "title", "pages", "review_status", "review_date", "grade", "lint"))
 
 
 def _remove(out_dir: Path, entry: dict[str, Any]) -> None:

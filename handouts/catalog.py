@@ -34,6 +34,10 @@ def _review(entry: dict[str, Any]) -> str:
     return '<span class="draft">draft, not yet reviewed</span>'
 
 
+def _grade(entry: dict[str, Any]) -> str:
+    return f"{entry['grade']:.1f}" if isinstance(entry.get("grade"), (int, float)) else ""
+
+
 def write_catalog(
     project: Project, out_dir: Path, entries: dict[str, dict[str, Any]], layouts: set[str] | None = None
 ) -> None:
@@ -51,12 +55,14 @@ def write_catalog(
         rows = "\n".join(
             f"<tr><td>{html.escape(e['code'])}</td>"
             f"<td><a href=\"{html.escape(Path(e['path']).name)}\">{html.escape(e['title'])}</a></td>"
-            f"<td>{e['pages']}</td><td>{_review(e)}</td></tr>"
+            f"<td>{e['pages']}</td><td>{_grade(e)}</td><td>{html.escape(str(e.get('lint', '')))}</td>"
+            f"<td>{_review(e)}</td></tr>"
             for e in items
         )
         table = (
             "<p><a href=\"../index.html\">All layouts</a> · <a href=\"catalog.pdf\">Printable catalog (PDF)</a></p>\n"
-            "<table><thead><tr><th>Code</th><th>Handout</th><th>Pages</th><th>Review</th></tr></thead>\n"
+            "<table><thead><tr><th>Code</th><th>Handout</th><th>Pages</th><th>Reading grade</th><th>Lint</th>"
+            "<th>Review</th></tr></thead>\n"
             f"<tbody>\n{rows}\n</tbody></table>"
         )
         title = f"{clinic}: patient handouts"
@@ -88,16 +94,18 @@ def catalog_pdf(project: Project, layout_name: str, title: str, items: list[dict
     body = ParagraphStyle("catalog", fontName=fonts.regular, fontSize=size, leading=size * 1.35)
     heading = ParagraphStyle("catalog-title", body, fontName=fonts.bold, fontSize=size * 1.6, leading=size * 2,
                              spaceAfter=size)
-    rows = [[Paragraph("<b>Code</b>", body), Paragraph("<b>Handout</b>", body), Paragraph("<b>Pages</b>", body)]]
+    rows = [[Paragraph("<b>Code</b>", body), Paragraph("<b>Handout</b>", body), Paragraph("<b>Pages</b>", body),
+             Paragraph("<b>Grade</b>", body)]]
     for entry in items:
         link = markup(Path(entry["path"]).name).replace('"', "&quot;")
         rows.append([
             Paragraph(markup(entry["code"]), body),
             Paragraph(f'<a href="{link}" color="#0B3D91">{markup(entry["title"])}</a>', body),
             Paragraph(str(entry["pages"]), body),
+            Paragraph(_grade(entry), body),
         ])
     width = frame_width(page)
-    table = Table(rows, colWidths=[width * 0.14, width * 0.72, width * 0.14], repeatRows=1)
+    table = Table(rows, colWidths=[width * 0.13, width * 0.61, width * 0.13, width * 0.13], repeatRows=1)
     table.setStyle(TableStyle([
         ("FONT", (0, 0), (-1, -1), fonts.regular),
         ("LINEBELOW", (0, 0), (-1, 0), 1.2, colors.black),

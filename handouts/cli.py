@@ -146,7 +146,10 @@ def render(
     if (fhir_out is not None or ics) and appointment is None:
         raise HandoutsError("--fhir-out and --ics need an appointment (--appointment FILE, or --date and --time)")
     extras = _extras(proj, fhir_out, ics, (output or proj.output_dir / "appointments" / "x").parent)
-    path = render_to_file(proj, list(codes or []), layout, output, appointment, large_print, tuple(extras))
+    path = render_to_file(
+        proj, list(codes or []), layout, output, appointment, large_print,
+        warn=lambda line: typer.echo(f"Warning: {line}", err=True), extras=tuple(extras),
+    )
     typer.echo(proj.display(path))
     for extra in extras:
         for written in extra.written:
@@ -318,35 +321,111 @@ def import_page(
         None, "--output", "-o", help="Where to write the YAML ('-' for standard output).",
         show_default="procedures/<code>.yaml",
     ),
-    force: bool = typer.Option(False, "--force", help="Overwrite an existing procedure (it may hold curated edits)."),
+    force: bool = typer.Option(False, "--force", help="Overwrite an existing procedure, curated text and all."),
+    update: bool = typer.Option(
+        False, "--update", help="Refresh only the imported page text of an existing procedure; keep the curated parts."
+    ),
 ) -> None:
     """Import a procedure page's text into a procedure YAML file (review status: draft)."""
     from handouts.importer import import_page as parse_page
+    from handouts.importer import refresh
     from handouts.output import write_atomic
     from handouts.schema import CODE_PATTERN, Procedure, validate
     from handouts.yamlio import dump_yaml, read_text
 
     if not CODE_PATTERN.match(code):
         raise HandoutsError(f"--code: {code!r} is not a CPT or HCPCS code (like 64634 or J1030)")
+    if update and force:
+        raise HandoutsError("--update keeps the curated text and --force replaces it: give one of them")
     result = parse_page(read_text(page), code, str(page))
     procedure = validate(Procedure, result.data, page)
-    text = dump_yaml(procedure.to_data())
     for warning in result.warnings:
         typer.echo(f"Warning: {page}: {warning}", err=True)
-    if output == "-":
-        sys.stdout.write(text)
+    if output == "-" and not update:
+        sys.stdout.write(dump_yaml(procedure.to_data()))
         return
-    if output is None:
+    if output is None or update:
         proj = project()
         target = proj.procedures_dir / f"{code}.yaml"
         shown = proj.display(target)
     else:
         target = Path(output)
         shown = output
-    if target.exists() and not force:
-        raise HandoutsError(f"{shown} already exists and may hold curated edits; pass --force to replace it")
+    if update:
+        if not target.exists():
+            raise HandoutsError(f"{shown} does not exist yet; import it without --update first")
+        procedure, changed, unreviewed = refresh(proj.procedure(code, enforce_approval=False), procedure)
+        typer.echo(f"page sections changed by this import: {', '.join(changed) or 'none'}", err=True)
+        if unreviewed:
+            typer.echo(
+                f"Warning: {shown}: page sections changed since the patient text was last reviewed: "
+                f"{', '.join(unreviewed)}; read them again and update the patient text if it needs it",
+                err=True,
+            )
+    elif target.exists() and not force:
+        raise HandoutsError(
+            f"{shown} already exists and may hold curated edits; pass --update to refresh only the page text "
+            "(or --force to replace everything)"
+        )
+    text = dump_yaml(procedure.to_data())
+    if output == "-":
+        sys.stdout.write(text)
+        return
     write_atomic(target, text.encode("utf-8"), shown=shown)
     typer.echo(shown)
+
+
+@app.command()
+@friendly
+def lint(
+    codes: Optional[list[str]] = typer.Argument(None, help="Procedure codes to check.", show_default="all"),
+    layouts_: Optional[list[str]] = typer.Option(
+        None, "--layout", "-l", help="Check page budgets in these layouts (repeatable).", show_default="all"
+    ),
+    strict: bool = typer.Option(False, "--strict", help="Exit 1 if there is any finding."),
+    allow_draft: bool = typer.Option(False, "--allow-draft", help="Do not count draft status as a finding."),
+    output_format: str = typer.Option("text", "--format", help="text or json."),
+) -> None:
+    """Measure what patients read: reading grade, "you", jargon, hedges, contradictions, completeness,
+    review, page budgets and PEMAT-P (exit 1 with --strict if anything is found, 2 for bad input)."""
+    import json
+
+    from handouts.content.lint import format_report, lint_project
+
+    if output_format not in ("text", "json"):
+        raise HandoutsError(f"--format: {output_format!r} is not known; use text or json")
+    reports, load_errors = lint_project(project(), list(codes or []), list(layouts_ or []))
+    if allow_draft:
+        for report in reports:
+            report.findings = [f for f in report.findings if f.check != "draft"]
+    if output_format == "json":
+        typer.echo(json.dumps({"procedures": [r.to_json() for r in reports], "errors": load_errors}, indent=2))
+    else:
+        for report in reports:
+            for line in format_report(report):
+                typer.echo(line)
+        found = sum(len(r.findings) for r in reports)
+        typer.echo(f"{len(reports)} procedures: {sum(r.clean for r in reports)} clean, {found} findings")
+    for line in load_errors:
+        typer.echo(f"Error: {line}", err=True)
+    if load_errors:
+        raise typer.Exit(2)
+    if strict and any(r.findings for r in reports):
+        raise typer.Exit(1)
+
+
+@app.command()
+@friendly
+def approve(
+    code: str = typer.Argument(..., help="The procedure to approve."),
+    reviewer: str = typer.Option(..., "--reviewer", help="The clinician who reviewed it."),
+    date: Optional[str] = typer.Option(None, "--date", help="Review date, YYYY-MM-DD.", show_default="today"),
+) -> None:
+    """Mark a procedure approved by a clinician: only when lint finds nothing; records the content hash."""
+    from handouts.content.approve import approve as approve_procedure
+
+    proj = project()
+    typer.echo(proj.display(approve_procedure(proj, code, reviewer, date)))
 
 
 @app.command()

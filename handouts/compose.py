@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass
 from typing import Any, Callable
 
 from handouts import document as doc
 from handouts.appointment import Appointment, local_start, timeline, zone
-from handouts.merge import combine, with_overrides
+from handouts.merge import Combined, combine, title_of, with_overrides
 from handouts.project import LoadedLayout
-from handouts.schema import Block, HandoutParams, Procedure
+from handouts.schema import Block, HandoutParams, PatientText, Procedure
 from handouts.templating import fill
 
 
@@ -20,6 +21,10 @@ class Words:
         self._wording = layout.wording
         self._context = context
         self._where = f"layout '{layout.name}'"
+
+    @property
+    def context(self) -> dict[str, Any]:
+        return self._context
 
     def __call__(self, key: str, **extra: Any) -> str:
         return self.fill(self._wording[key], f"wording.{key}", **extra)
@@ -32,12 +37,21 @@ class Words:
 
 @dataclass(frozen=True)
 class Facts:
-    """What the section builders draw on: the (combined) content, the rules in force, and the words."""
+    """What the section builders draw on: the codes told as one visit, the rules in force, the words."""
 
-    procedure: Procedure
+    combined: Combined
     rules: HandoutParams
     words: Words
     personal: bool  # an appointment's times are known
+
+    @property
+    def lead(self) -> Procedure:
+        return self.combined.lead
+
+    @property
+    def patient(self) -> PatientText | None:
+        """The lead's patient text; without it, sections fall back to the marked page text."""
+        return self.combined.lead.patient
 
 
 # Large print (American Council of the Blind): 18 pt body (headings scale to 25 pt), 1-inch margins.
@@ -52,12 +66,12 @@ def compose(
     large_print: bool = False,
 ) -> doc.Handout:
     combined = combine(procedures if isinstance(procedures, list) else [procedures])
-    procedure = combined.procedure
+    lead = combined.lead
     spec = layout.layout
-    rules = with_overrides(procedure.handout, spec.rules)
-    review = procedure.review
+    rules = with_overrides(combined.rules, spec.rules)
+    review = combined.review
     context: dict[str, Any] = {
-        "procedure": _procedure_values(procedure),
+        "procedure": _procedure_values(lead),
         "codes": list(combined.codes),
         "rules": rules.model_dump(exclude={"warning_signs"}),
         "clinic": spec.clinic.model_dump(),
@@ -68,30 +82,20 @@ def compose(
         },
     }
     words = Words(layout, context)
+    # Metadata is filled before the appointment joins the context: it never carries patient details.
+    subject = words("subject")
     intro: list[doc.Block] = []
-    if combined.others:
-        intro.append(doc.Subheading(words("also_covers")))
-        listed = [doc.Item(words("also_covers_item", other=_procedure_values(o))) for o in combined.others]
-        intro.append(doc.ItemList("bullet", tuple(listed)))
+    if lead.patient is not None and lead.patient.purpose:
+        intro.append(doc.Paragraph(lead.patient.purpose))
     if appointment is not None:
         context["appointment"] = appointment_values(appointment, layout, rules, words)
         intro.append(_appointment_box(appointment, context["appointment"], rules, words))
-    facts = Facts(procedure, rules, words, appointment is not None)
+    facts = Facts(combined, rules, words, appointment is not None)
 
-    builders: dict[str, Callable[[Facts], tuple[doc.Block, ...]]] = {
-        "what_is_it": _what_is_it,
-        "before": _before,
-        "day_of": _day_of,
-        "after": lambda f: convert(f.procedure.recovery),
-        "risks": _risks,
-        "benefits": lambda f: convert(f.procedure.benefits),
-        "alternatives": lambda f: convert(f.procedure.alternatives),
-        "when_to_call": lambda f: _when_to_call(f, spec.clinic),
-    }
     sections = []
     for section_id in spec.sections:
         sections += _clinic_sections(spec, "before", section_id, words)
-        blocks = builders[section_id](facts)
+        blocks = BUILDERS[section_id](facts)
         if blocks:
             boxed = len(blocks) == 1 and isinstance(blocks[0], doc.Callout)
             sections.append(doc.Section(section_id, words(f"heading_{section_id}"), blocks, boxed))
@@ -117,7 +121,8 @@ def compose(
     style, page = style_of(layout, large_print)
     code_line = words("code_line")
     return doc.Handout(
-        title=procedure.title,
+        title=combined.title,
+        subtitle=sentence(words("title_with", withs=list(combined.title_with))) if combined.others else "",
         code_line=code_line,
         header=header,
         sections=tuple(sections),
@@ -126,18 +131,18 @@ def compose(
         page_label=words("page_label"),
         style=style,
         page=page,
-        # Metadata never carries patient details: only the page text does.
         metadata=doc.Metadata(
-            title=f"{procedure.title} ({code_line})",
+            title=f"{combined.title} ({code_line})",
             author=clinic.name,
-            subject=words("subject"),
+            subject=subject,
             language=spec.language,
-            keywords=(procedure.code_system, *combined.codes),
+            keywords=(lead.code_system, *combined.codes),
         ),
         draft_mark=words("draft_mark") if review.status == "draft" else None,
         intro=tuple(intro),
         running_label=(appointment.patient or "") if appointment is not None else "",
         personal=appointment is not None,
+        large_print=large_print or spec.large_print,
     )
 
 
@@ -185,7 +190,7 @@ def _procedure_values(procedure: Procedure) -> dict[str, Any]:
     return {
         "code": procedure.code,
         "code_system": procedure.code_system,
-        "title": procedure.title,
+        "title": title_of(procedure),
         "name": procedure.name,
         "add_on": procedure.add_on,
         "primary_codes": list(procedure.primary_codes),
@@ -197,7 +202,7 @@ def _procedure_values(procedure: Procedure) -> dict[str, Any]:
 
 def appointment_values(appointment: Appointment, layout: LoadedLayout, rules: HandoutParams, words: Words) -> dict[str, Any]:
     """The appointment's values as the patient reads them, for the box and for any wording template."""
-    from babel.dates import format_datetime
+    from babel.dates import format_date, format_datetime
 
     tz_name = appointment.timezone or layout.layout.timezone
     tz = zone(tz_name, "timezone")
@@ -205,9 +210,20 @@ def appointment_values(appointment: Appointment, layout: LoadedLayout, rules: Ha
     times = timeline(start, rules)
     locale = appointment.language or layout.layout.language
 
-    def moment(value):
-        return format_datetime(value, words("moment_format"), locale=locale) if value is not None else None
+    def day(value: dt.date) -> str:
+        return format_date(value, words("day_format"), locale=locale)
 
+    def moment(value):
+        """A moment the patient acts on; midnight and noon in words, with the night they fall in."""
+        if value is None:
+            return None
+        if value.time() == dt.time(0, 0):
+            return words("moment_midnight", day_before=day(value.date() - dt.timedelta(days=1)), day=day(value.date()))
+        if value.time() == dt.time(12, 0):
+            return words("moment_noon", day=day(value.date()))
+        return format_datetime(value, words("moment_format"), locale=locale)
+
+    clock = {dt.time(0, 0): "time_midnight", dt.time(12, 0): "time_noon"}.get(start.time())
     return {
         "patient": appointment.patient,
         "id": appointment.appointment_id,
@@ -215,7 +231,7 @@ def appointment_values(appointment: Appointment, layout: LoadedLayout, rules: Ha
         "location": appointment.location,
         "timezone": tz_name,
         "date": format_datetime(start, words("date_format"), locale=locale),
-        "time": format_datetime(start, words("time_format"), locale=locale),
+        "time": words(clock) if clock else format_datetime(start, words("time_format"), locale=locale),
         "arrival": moment(times.arrival),
         "fasting_start": moment(times.fasting_start),
         "clear_liquids_stop": moment(times.clear_liquids_stop),
@@ -242,78 +258,151 @@ def _appointment_box(appointment: Appointment, values: dict[str, Any], rules: Ha
 
 
 # ---------------------------------------------------------------- sections
+# Each builder prints the patient text; a section the clinic has not written for patients yet prints the
+# imported page text under a visible "not yet written for patients" notice. Facts (fasting, blood
+# thinners, the ride home, arrival, duration, what the visit uses) are worded once, here, from the rules.
+
+
+def _fallback(facts: Facts, *fields: str, style: str = "bullet") -> tuple[doc.Block, ...]:
+    blocks: list[doc.Block] = []
+    for name in fields:
+        blocks += convert(getattr(facts.lead, name), style)
+    return (doc.Notice(facts.words("not_for_patients")), *blocks) if blocks else ()
+
+
+# Lists of short items (what to tell us, warning signs) sit in two columns when every item is this short.
+SHORT_ITEM = 60
+
+
+def columns_for(texts: list[str]) -> int:
+    return 2 if len(texts) > 2 and all(len(text) <= SHORT_ITEM for text in texts) else 1
+
+
+def _bullets(texts: list[str], style: str = "bullet", columns: int = 1) -> tuple[doc.Block, ...]:
+    return (doc.ItemList(style, tuple(doc.Item(sentence(text)) for text in texts), columns),) if texts else ()
+
+
+def _checklist(items: list[tuple[str, str | None]]) -> doc.ItemList:
+    return doc.ItemList("check", tuple(doc.Item(sentence(text), icon=icon) for text, icon in items))
 
 
 def _what_is_it(facts: Facts) -> tuple[doc.Block, ...]:
-    blocks = list(convert(facts.procedure.summary))
-    if facts.procedure.add_on:
-        blocks.append(doc.Paragraph(facts.words("add_on_note")))
-    return tuple(blocks)
+    if facts.patient is None or not facts.patient.what_is_it:
+        return _fallback(facts, "summary", "purpose")
+    return convert(facts.patient.what_is_it)
 
 
 def _before(facts: Facts) -> tuple[doc.Block, ...]:
-    rules, words = facts.rules, facts.words
-    checks = []
+    rules, words, patient = facts.rules, facts.words, facts.patient
+    tell_keys = ["always", *rules.uses] + (["sedation"] if rules.sedation else [])
+    tell = [words(f"tell_us_{key}") for key in tell_keys] + facts.combined.extras("tell_us")
+    checks: list[tuple[str, str | None]] = []  # (text, icon)
     if rules.fasting_hours is not None:
-        checks.append(doc.Item(words("fasting_at" if facts.personal else "fasting")))
+        checks.append((words("fasting_at" if facts.personal else "fasting"), "no_food"))
     if rules.clear_liquids_hours is not None:
-        checks.append(doc.Item(words("clear_liquids_at" if facts.personal else "clear_liquids")))
+        checks.append((words("clear_liquids_at" if facts.personal else "clear_liquids"), "clear_liquids"))
     if rules.review_blood_thinners:
-        checks.append(doc.Item(words("blood_thinners")))
+        checks.append((words("blood_thinners"), "medicines"))
     if rules.driver_required:
-        checks.append(doc.Item(words("driver")))
-    blocks: list[doc.Block] = []
-    if checks:
-        blocks.append(doc.Paragraph(words("before_intro")))
-        blocks.append(doc.ItemList("check", tuple(checks)))
-    if facts.procedure.preparation:
-        if checks:
-            blocks.append(doc.Subheading(words("page_preparation")))
-        blocks.extend(convert(facts.procedure.preparation, "check"))
+        checks.append((words("driver"), "ride_home"))
+    checks.append((words("bring_list"), "checklist"))
+    checks += [(text, None) for text in facts.combined.extras("bring")]
+    blocks: list[doc.Block] = [doc.Subheading(words("tell_us_title")), *_bullets(tell, columns=columns_for(tell))]
+    blocks += [doc.Subheading(words("get_ready_title")), doc.Paragraph(words("before_intro")), _checklist(checks)]
+    if patient is None:
+        blocks += _fallback(facts, "preparation")
     return tuple(blocks)
 
 
 def _day_of(facts: Facts) -> tuple[doc.Block, ...]:
-    procedure, words = facts.procedure, facts.words
-    checks = []
+    words, patient, rules = facts.words, facts.patient, facts.rules
+    blocks: list[doc.Block] = []
     if facts.personal:
-        checks.append(doc.Item(words("arrive_at")))
-    elif facts.rules.arrive_early_minutes is not None:
-        checks.append(doc.Item(words("arrive")))
-    checks.append(doc.Item(words("bring_list")))
-    blocks: list[doc.Block] = [doc.ItemList("check", tuple(checks))]
-    for key, content, style in (
-        ("what_happens", procedure.procedure_steps, "number"),
-        ("how_long", procedure.duration, "bullet"),
-        ("where", procedure.setting, "bullet"),
-        ("what_you_feel", procedure.patient_experience, "bullet"),
-    ):
+        blocks.append(_checklist([(words("arrive_at"), "clock")]))
+    elif rules.arrive_early_minutes is not None:
+        blocks.append(_checklist([(words("arrive"), "clock")]))
+    steps = _bullets(facts.combined.steps(), "number") if patient else _fallback(facts, "procedure_steps", style="number")
+    how_long = (doc.Paragraph(words("duration")),) if rules.duration_minutes else ()
+    if patient is None and not how_long:
+        how_long = _fallback(facts, "duration")
+    feel = _bullets(patient.feel) if patient else _fallback(facts, "patient_experience")
+    for key, content in (("what_happens", steps), ("how_long", how_long), ("what_you_feel", feel)):
         if content:
-            blocks.append(doc.Subheading(words(key)))
-            blocks.extend(convert(content, style))
+            blocks += [doc.Subheading(words(key)), *content]
     return tuple(blocks)
+
+
+def _after(facts: Facts) -> tuple[doc.Block, ...]:
+    words, patient, rules = facts.words, facts.patient, facts.rules
+    standard = [words("after_sedation")] if rules.sedation else [words("after_no_driving")] if rules.driver_required else []
+    if patient is None:
+        return (*_bullets(standard), *_fallback(facts, "recovery"))
+    blocks = list(_bullets(standard + patient.after))
+    if patient.relief:
+        blocks += [doc.Subheading(words("relief_title")), *_bullets(patient.relief)]
+    return tuple(blocks)
+
+
+def _patient_list(field: str, *page_fields: str):
+    """A section that is one list of patient text (risks, benefits, other choices), or its page text."""
+
+    def build(facts: Facts) -> tuple[doc.Block, ...]:
+        if facts.patient is None or not getattr(facts.patient, field):
+            return _fallback(facts, *page_fields) if facts.patient is None else ()
+        return _bullets(getattr(facts.patient, field))
+
+    return build
+
+
+def _risks_page(facts: Facts) -> tuple[doc.Block, ...]:
+    risks = facts.lead.risks
+    blocks: list[doc.Block] = []
+    for key, content in (("risks_common", risks.common), ("risks_rare", risks.rare)):
+        if content:
+            blocks += [doc.Subheading(facts.words(key)), *convert(content)]
+    blocks += convert(risks.general)
+    return (doc.Notice(facts.words("not_for_patients")), *blocks) if blocks else ()
 
 
 def _risks(facts: Facts) -> tuple[doc.Block, ...]:
-    blocks: list[doc.Block] = []
-    risks = facts.procedure.risks
-    for key, content in (("risks_common", risks.common), ("risks_rare", risks.rare)):
-        if content:
-            blocks.append(doc.Subheading(facts.words(key)))
-            blocks.extend(convert(content))
-    blocks.extend(convert(risks.general))
-    return tuple(blocks)
+    if facts.patient is None:
+        return _risks_page(facts)
+    return _bullets(facts.patient.risks)
 
 
-def _when_to_call(facts: Facts, clinic) -> tuple[doc.Block, ...]:
+def _when_to_call(facts: Facts) -> tuple[doc.Block, ...]:
     words = facts.words
+    signs = facts.rules.warning_signs
+    groups = tuple(
+        (words(f"call_tier_{tier}"), tuple(doc.Item(sentence(sign)) for sign in listed))
+        for tier, listed in signs.tiers()
+        if listed
+    )
     contacts = [words("call_phone")]
-    if clinic.after_hours_phone:
+    if words.context["clinic"]["after_hours_phone"]:
         contacts.append(words("call_after_hours"))
-    contacts.append(words("call_emergency"))
-    signs = tuple(doc.Item(sentence(sign)) for sign in facts.rules.warning_signs)
-    intro = words("call_intro") if signs else ""
-    return (doc.Callout(words("heading_when_to_call"), intro, signs, tuple(contacts)),)
+    if not signs.emergency:
+        contacts.append(words("call_emergency"))
+    every = [sign for _, listed in signs.tiers() for sign in listed]
+    return (doc.Callout(words("heading_when_to_call"), groups, tuple(contacts), columns_for(every)),)
+
+
+def _questions(facts: Facts) -> tuple[doc.Block, ...]:
+    questions = facts.patient.questions if facts.patient else []
+    return (*_bullets(questions), doc.Paragraph(facts.words("teach_back")))
+
+
+BUILDERS: dict[str, Callable[[Facts], tuple[doc.Block, ...]]] = {
+    "what_is_it": _what_is_it,
+    "before": _before,
+    "day_of": _day_of,
+    "after": _after,
+    "risks": _risks,
+    "benefits": _patient_list("benefits", "benefits"),
+    "alternatives": _patient_list("alternatives", "alternatives"),
+    "when_to_call": _when_to_call,
+    "questions": _questions,
+}
 
 
 # ---------------------------------------------------------------- content blocks -> document blocks

@@ -15,6 +15,7 @@ class Item:
     text: str
     label: str | None = None  # shown in bold before the text
     children: tuple[Item, ...] = ()
+    icon: str | None = None  # a small picture beside the text (see handouts/icons.py)
 
 
 @dataclass(frozen=True)
@@ -28,6 +29,7 @@ class Paragraph:
 class ItemList:
     style: Literal["bullet", "check", "number"]
     items: tuple[Item, ...]
+    columns: int = 1  # short items may sit side by side
 
 
 @dataclass(frozen=True)
@@ -37,12 +39,19 @@ class Subheading:
 
 @dataclass(frozen=True)
 class Callout:
-    """A boxed, high-contrast block (the warning signs and whom to call)."""
+    """A boxed, high-contrast block: the warning signs in tiers, most urgent first, and whom to call."""
 
     title: str
-    intro: str
-    items: tuple[Item, ...]
+    groups: tuple[tuple[str, tuple[Item, ...]], ...]  # (tier heading, its items)
     contacts: tuple[str, ...]  # lines shown large and bold: phone numbers, emergency number
+    columns: int = 1
+
+
+@dataclass(frozen=True)
+class Notice:
+    """A framed note, e.g. that a part has not yet been written for patients."""
+
+    text: str
 
 
 @dataclass(frozen=True)
@@ -61,7 +70,7 @@ class QRCode:
     label: str
 
 
-Block = Union[Paragraph, ItemList, Subheading, Callout, KeyValues, QRCode]
+Block = Union[Paragraph, ItemList, Subheading, Callout, KeyValues, QRCode, Notice]
 
 
 @dataclass(frozen=True)
@@ -127,6 +136,8 @@ class Handout:
     intro: tuple[Block, ...] = field(default=())  # blocks under the title, before the first section
     running_label: str = ""  # on the top of pages 2+, e.g. the patient's name so pages are not mixed up
     personal: bool = False  # holds patient details: written owner-only
+    subtitle: str = ""  # what the other codes add ("With a live X-ray to guide the needle")
+    large_print: bool = False
 
     def text_blocks(self):
         """Every block, in reading order (for checks over all the text, like glyph coverage)."""

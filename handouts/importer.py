@@ -245,3 +245,26 @@ def import_page(text: str, code: str, source: str = "page") -> ImportResult:
         warnings.append(f"the page seems cut off mid-sentence at the end of '{where}': ...{last_text[-40:]!r}")
     data["review"] = {"status": "draft", "content_version": "1", "notes": [f"imported: {w}" for w in warnings]}
     return ImportResult(data=data, warnings=warnings)
+
+
+# What a person curates by hand; a re-import never touches it.
+CURATED = ("title", "role", "primary_codes", "handout", "patient", "review")
+
+
+def refresh(existing, imported):
+    """The existing procedure with the imported page parts replaced: (procedure, changed, unreviewed).
+
+    `changed` names the page sections this import changed; `unreviewed` those that differ from the page as
+    it was when the patient text was last reviewed (review.page_hashes), which need another look."""
+    from handouts.content.lint import page_hashes
+    from handouts.schema import SECTION_FIELDS
+
+    page_fields = ("descriptor", "name", "add_on", *SECTION_FIELDS, "other_sections")
+    updated = existing.model_copy(update={name: getattr(imported, name) for name in page_fields})
+    if imported.primary_codes and not existing.primary_codes:
+        updated = updated.model_copy(update={"primary_codes": imported.primary_codes})
+    before, after = page_hashes(existing), page_hashes(updated)
+    changed = sorted(name for name in set(before) | set(after) if before.get(name) != after.get(name))
+    reviewed = existing.review.page_hashes
+    unreviewed = sorted(name for name in set(reviewed) | set(after) if reviewed and reviewed.get(name) != after.get(name))
+    return updated, changed, unreviewed

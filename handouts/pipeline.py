@@ -117,11 +117,17 @@ def render_to_file(
     output: Path | None = None,
     appointment: Appointment | None = None,
     large_print: bool = False,
+    warn=None,
     extras: tuple = (),  # callables given the personal handout made (--fhir-out, --ics)
 ) -> Path:
     if not queries:
         raise HandoutsError("no procedure given; name one or more codes (or give codes: in the appointment file)")
     procedures = [project.procedure(query) for query in queries]
+    from handouts.merge import booked_alone_warning
+
+    note = booked_alone_warning(procedures)
+    if note and warn is not None:
+        warn(note)
     layout = project.layout(layout_name)
     pdf = render_pdf(procedures, layout, appointment, large_print)  # in memory first: a failure leaves no file
     path = output or default_output(project, procedures, layout_name, appointment)

@@ -38,7 +38,7 @@ def style_sheet(layout: LoadedLayout) -> bytes:
     from handouts.colors import contrast, grayscale
     from handouts.fonts import font_family
     from handouts.lint import BODY, LARGE, WHITE
-    from handouts.render import Styles, callout_table, frame_width, markup, simple_pdf
+    from handouts.render import Styles, callout_table, footer_size, frame_width, markup, simple_pdf
 
     from handouts.compose import style_of
 
@@ -89,10 +89,11 @@ def style_sheet(layout: LoadedLayout) -> bytes:
         Paragraph(markup(f"Subheading, {styles.subheading.fontSize:g} pt"), styles.subheading),
         Paragraph(markup(f"Body text, {size:g} pt: Stop eating at 11:45 PM on Tuesday, December 2. "
                          "Arrive at 6:45 AM. 0123456789"), styles.body),
-        Paragraph(markup(f"Footer text, {max(10.0, size * 0.75):g} pt"), styles.code_line),
+        Paragraph(markup(f"Footer text, {footer_size(size):g} pt"), styles.code_line),
         callout_table(
-            doc.Callout(layout.wording["heading_when_to_call"], layout.wording["call_intro"],
-                        (doc.Item("A fever of 100.4 °F (38 °C) or higher"),), (f"Call us: {spec.clinic.phone}",)),
+            doc.Callout(layout.wording["heading_when_to_call"],
+                        ((layout.wording["call_tier_call_now"], (doc.Item("A fever of 100.4 °F (38 °C) or higher"),)),),
+                        (f"Call us: {spec.clinic.phone}",)),
             styles, width,
         ),
     ]

@@ -74,7 +74,7 @@ class Project:
             return {}
         return {path.stem: path for path in sorted(self.procedures_dir.glob("*.yaml"))}
 
-    def load_procedure_file(self, path: Path):
+    def load_procedure_file(self, path: Path, enforce_approval: bool = True):
         try:
             stat = path.stat()
             identity = (str(path), stat.st_mtime_ns, stat.st_size)
@@ -96,17 +96,26 @@ class Project:
                 f"{shown}: code: {procedure.code!r} does not match the file name; "
                 f"rename the file to {procedure.code}.yaml or fix the code"
             )
+        if procedure.review.status == "approved":
+            # An approved procedure prints as approved: it must be complete and pass lint's checks.
+            from handouts.content.lint import approval_problems
+
+            problems = approval_problems(procedure, shown)
+            if problems and enforce_approval:
+                raise HandoutsError(*problems)
+            if problems:
+                return procedure  # lint reports them; never cache a procedure that must not load
         if len(self._procedures) >= PROCEDURE_CACHE:
             self._procedures.pop(next(iter(self._procedures)))  # keep memory flat in big libraries
         self._procedures[identity] = procedure
         return procedure
 
-    def procedure(self, query: str):
+    def procedure(self, query: str, enforce_approval: bool = True):
         """A procedure by its code, or by a unique part of its title or name."""
         files = self.procedure_files()
         query = query.strip()
         if query in files:
-            return self.load_procedure_file(files[query])
+            return self.load_procedure_file(files[query], enforce_approval)
         lowered = query.lower()
         matches = []
         for code, path in files.items():

@@ -94,17 +94,21 @@ class Styles:
             "body",
             fontName=fonts.regular,
             fontSize=size,
-            leading=round(size * 1.4, 1),
+            leading=round(size * 1.3, 1),
             textColor=self.text,
             alignment=TA_LEFT,
             bulletFontName=fonts.regular,
             spaceAfter=size * 0.5,
         )
         self.body = base
-        self.item = ParagraphStyle("item", base, spaceAfter=size * 0.35)
+        self.item = ParagraphStyle("item", base, spaceAfter=size * 0.3)
         self.title = ParagraphStyle(
             "title", base, fontName=fonts.bold, fontSize=size * 1.85, leading=size * 2.2,
             textColor=self.primary, spaceAfter=size * 0.2,
+        )
+        self.subtitle = ParagraphStyle(
+            "subtitle", base, fontName=fonts.bold, fontSize=size * 1.15, leading=size * 1.5,
+            textColor=self.text, spaceAfter=size * 0.3,
         )
         self.code_line = ParagraphStyle(
             "code", base, leading=size * 1.3,
@@ -112,11 +116,11 @@ class Styles:
         )
         self.heading = ParagraphStyle(
             "h2", base, fontName=fonts.bold, fontSize=size * 1.4, leading=size * 1.75,
-            textColor=color(style.heading), spaceBefore=size * 1.1, spaceAfter=size * 0.45,
+            textColor=color(style.heading), spaceBefore=size * 0.9, spaceAfter=size * 0.35,
         )
         self.subheading = ParagraphStyle(
             "h3", base, fontName=fonts.bold, fontSize=size * 1.25, leading=size * 1.6,
-            spaceBefore=size * 0.5, spaceAfter=size * 0.3,
+            spaceBefore=size * 0.4, spaceAfter=size * 0.25,
         )
         self.callout_title = ParagraphStyle(
             "callout-title", self.heading, textColor=self.text, spaceBefore=0, spaceAfter=size * 0.3
@@ -128,6 +132,13 @@ class Styles:
             "draft", base, fontName=fonts.bold, textColor=self.text,
             borderColor=self.text, borderWidth=1.5, borderPadding=(4, 6, 5, 6), spaceBefore=4, spaceAfter=size,
         )
+        self.notice = ParagraphStyle(
+            "notice", base, textColor=self.text, borderColor=self.muted, borderWidth=1, borderPadding=(4, 6, 5, 6),
+            spaceBefore=4, spaceAfter=size * 0.8,
+        )
+        self.tier = ParagraphStyle("tier", base, fontName=fonts.bold, spaceBefore=size * 0.4, spaceAfter=size * 0.3)
+        # Warning items get more room between them, so a two-line item never reads as two.
+        self.warning_item = ParagraphStyle("warning-item", base, spaceAfter=size * 0.5)
         self.key = ParagraphStyle("key", base, fontName=fonts.bold, spaceAfter=0)
         self.value = ParagraphStyle("value", base, spaceAfter=0)
 
@@ -135,33 +146,47 @@ class Styles:
 class Marked(Flowable):
     """A paragraph with a marker hanging in the left gutter: a check box, a bullet, or a number."""
 
-    def __init__(self, paragraph: Paragraph, marker: str | None, indent: float, gutter: float, styles: Styles):
+    def __init__(
+        self, paragraph: Paragraph, marker: str | None, indent: float, gutter: float, styles: Styles,
+        icon: str | None = None,
+    ):
         super().__init__()
         self.paragraph = paragraph
         self.marker = marker  # "check", "bullet", "1.", or None for the continuation of a split item
         self.indent = indent
         self.gutter = gutter
         self.styles = styles
+        self.icon = icon
+        self.icon_size = paragraph.style.leading * 1.25
+        self.text_x = indent + gutter + (self.icon_size + styles.size * 0.45 if icon else 0)
         self.spaceAfter = paragraph.style.spaceAfter
 
     def wrap(self, available_width, available_height):
-        _, self.height = self.paragraph.wrap(available_width - self.indent - self.gutter, available_height)
+        _, text_height = self.paragraph.wrap(available_width - self.text_x, available_height)
+        self.height = max(text_height, self.icon_size if self.icon else 0)
         self.width = available_width
         return self.width, self.height
 
     def split(self, available_width, available_height):
-        parts = self.paragraph.split(available_width - self.indent - self.gutter, available_height)
+        parts = self.paragraph.split(available_width - self.text_x, available_height)
         if len(parts) < 2:
             return []
         return [
-            Marked(parts[0], self.marker, self.indent, self.gutter, self.styles),
-            Marked(parts[1], None, self.indent, self.gutter, self.styles),
+            Marked(parts[0], self.marker, self.indent, self.gutter, self.styles, self.icon),
+            Marked(parts[1], None, self.indent, self.gutter + (self.text_x - self.indent - self.gutter), self.styles),
         ]
 
     def draw(self):
         canvas = self.canv
         style = self.paragraph.style
-        self.paragraph.drawOn(canvas, self.indent + self.gutter, 0)
+        text_height = self.paragraph.height
+        self.paragraph.drawOn(canvas, self.text_x, self.height - text_height)
+        if self.icon:
+            from handouts.icons import draw_icon
+
+            top = self.height - style.fontSize * 0.15
+            draw_icon(canvas, self.icon, self.indent + self.gutter, top - self.icon_size * 0.92, self.icon_size,
+                      self.styles.accent)
         if self.marker is None:
             return
         baseline = self.height - style.fontSize
@@ -181,17 +206,38 @@ class Marked(Flowable):
             canvas.drawString(x, baseline, self.marker)
 
 
-def item_flowables(items: tuple[doc.Item, ...], style: str, styles: Styles, depth: int = 0) -> list[Flowable]:
+def item_flowables(
+    items: tuple[doc.Item, ...], style: str, styles: Styles, depth: int = 0, paragraph_style=None
+) -> list[Flowable]:
     gutter = styles.size * 1.7
     out: list[Flowable] = []
     for number, item in enumerate(items, start=1):
         marker = f"{number}." if style == "number" else style
-        paragraph = Paragraph(labelled(item.text, item.label), styles.item)
-        out.append(Marked(paragraph, marker, depth * gutter, gutter, styles))
+        paragraph = Paragraph(labelled(item.text, item.label), paragraph_style or styles.item)
+        out.append(Marked(paragraph, marker, depth * gutter, gutter, styles, item.icon))
         if item.children:
             # Nested items are plain bullets (a sub-step is not something to tick on its own).
             out.extend(item_flowables(item.children, "bullet", styles, depth + 1))
     return out
+
+
+def grid(flowables: list[Flowable], columns: int, width: float, gap: float, font: str) -> list[Flowable]:
+    """Short items side by side (row by row), so a list of short lines does not run down a whole page."""
+    if columns < 2 or len(flowables) < 2:
+        return flowables
+    column = (width - gap * (columns - 1)) / columns
+    rows = [flowables[i:i + columns] for i in range(0, len(flowables), columns)]
+    rows[-1] = rows[-1] + [""] * (columns - len(rows[-1]))
+    table = Table(rows, colWidths=[column + (gap if i < columns - 1 else 0) for i in range(columns)], hAlign="LEFT")
+    table.setStyle(TableStyle([
+        ("FONT", (0, 0), (-1, -1), font),  # else ReportLab lists Helvetica, unused
+        ("VALIGN", (0, 0), (-1, -1), "TOP"),
+        ("LEFTPADDING", (0, 0), (-1, -1), 0),
+        ("RIGHTPADDING", (0, 0), (-1, -1), gap),
+        ("TOPPADDING", (0, 0), (-1, -1), 0),
+        ("BOTTOMPADDING", (0, 0), (-1, -1), 0),
+    ]))
+    return [table]
 
 
 def block_flowables(block: doc.Block, styles: Styles, width: float) -> list[Flowable]:
@@ -199,45 +245,53 @@ def block_flowables(block: doc.Block, styles: Styles, width: float) -> list[Flow
         style = styles.contact if block.strong else styles.body
         return [Paragraph(labelled(block.text, block.label), style)]
     if isinstance(block, doc.ItemList):
-        return item_flowables(block.items, block.style, styles)
+        return grid(item_flowables(block.items, block.style, styles), block.columns, width, styles.size, styles.fonts.regular)
     if isinstance(block, doc.Subheading):
-        return [CondPageBreak(styles.size * 6), Paragraph(markup(block.text), styles.subheading)]
+        return [CondPageBreak(styles.size * 4.5), Paragraph(markup(block.text), styles.subheading)]
     if isinstance(block, doc.Callout):
         return [callout_table(block, styles, width)]
     if isinstance(block, doc.KeyValues):
         return [key_values_table(block, styles, width)]
     if isinstance(block, doc.QRCode):
         return [qr_table(block, styles, width)]
+    if isinstance(block, doc.Notice):
+        return [Paragraph(markup(block.text), styles.notice)]
     raise TypeError(f"unknown block {type(block).__name__}")
 
 
 def callout_table(callout: doc.Callout, styles: Styles, width: float) -> Flowable:
-    """A thick-bordered box; one row per line so that a long list can continue on the next page."""
+    """A thick-bordered box; one row per line so that a long list can continue on the next page (a box
+    kept whole would jump to the next page and leave a gap). A tier's heading stays with its first item."""
     rows: list[list[Flowable]] = [[Paragraph(markup(callout.title), styles.callout_title)]]
-    if callout.intro:
-        rows.append([Paragraph(markup(callout.intro), styles.body)])
-    rows.extend([flowable] for flowable in item_flowables(callout.items, "bullet", styles))
-    rows.append([Spacer(1, styles.size * 0.3)])
-    rows.extend([Paragraph(markup(line), styles.contact)] for line in callout.contacts)
+    keep: list[tuple[int, int]] = []
     pad = styles.size * 0.9
+    inner = width - 2 * pad
+    for heading, items in callout.groups:
+        keep.append((len(rows), len(rows) + 1))
+        rows.append([Paragraph(markup(heading), styles.tier)])
+        flowables = item_flowables(items, "bullet", styles, paragraph_style=styles.warning_item)
+        rows.extend([flowable] for flowable in grid(flowables, callout.columns, inner, styles.size, styles.fonts.regular))
+    rows.append([Spacer(1, styles.size * 0.3)])
+    first_contact = len(rows)
+    rows.extend([Paragraph(markup(line), styles.contact)] for line in callout.contacts)
+    keep.append((first_contact - 1, len(rows) - 1))
     table = Table(rows, colWidths=[width], hAlign="LEFT")
-    table.setStyle(
-        TableStyle(
-            [
-                ("FONT", (0, 0), (-1, -1), styles.fonts.regular),  # else ReportLab lists Helvetica, unused
-                ("BOX", (0, 0), (-1, -1), 2.5, styles.warning_border),
-                ("BACKGROUND", (0, 0), (-1, -1), styles.warning_background),
-                ("LEFTPADDING", (0, 0), (-1, -1), pad),
-                ("RIGHTPADDING", (0, 0), (-1, -1), pad),
-                ("TOPPADDING", (0, 0), (-1, -1), 0),
-                ("BOTTOMPADDING", (0, 0), (-1, -1), 0),
-                ("TOPPADDING", (0, 0), (-1, 0), pad),
-                ("BOTTOMPADDING", (0, -1), (-1, -1), pad * 0.6),
-            ]
-        )
-    )
+    commands = [
+        ("FONT", (0, 0), (-1, -1), styles.fonts.regular),  # else ReportLab lists Helvetica, unused
+        ("BOX", (0, 0), (-1, -1), 2.5, styles.warning_border),
+        ("BACKGROUND", (0, 0), (-1, -1), styles.warning_background),
+        ("LEFTPADDING", (0, 0), (-1, -1), pad),
+        ("RIGHTPADDING", (0, 0), (-1, -1), pad),
+        ("TOPPADDING", (0, 0), (-1, -1), 0),
+        ("BOTTOMPADDING", (0, 0), (-1, -1), 0),
+        ("TOPPADDING", (0, 0), (-1, 0), pad),
+        ("BOTTOMPADDING", (0, -1), (-1, -1), pad * 0.6),
+        ("NOSPLIT", (0, 0), (0, min(2, len(rows) - 1))),
+    ]
+    commands += [("NOSPLIT", (0, a), (0, min(b, len(rows) - 1))) for a, b in keep]
+    table.setStyle(TableStyle(commands))
     table.spaceBefore = styles.size
-    return KeepTogether([table])
+    return table
 
 
 def key_values_table(block: doc.KeyValues, styles: Styles, width: float) -> Flowable:
@@ -290,10 +344,25 @@ def section_flowables(section: doc.Section, styles: Styles, width: float) -> lis
     if section.heading and not section.heading_in_box:
         # A heading needs a few lines of its section under it; rather than keep it with the whole next
         # block (which can leave half a page empty), start a new page only when little room is left.
-        out += [CondPageBreak(styles.size * 8), Paragraph(markup(section.heading), styles.heading)]
+        out += [CondPageBreak(styles.size * 5.5), Paragraph(markup(section.heading), styles.heading)]
     for block in section.blocks:
         out.extend(block_flowables(block, styles, width))
     return out
+
+
+# Office printers cannot print the outer ~0.25 in of a sheet; keep the footer 0.5 in clear of the edge.
+FOOTER_EDGE = 0.5 * inch
+FOOTER_MIN_SIZE = 11.0  # the clinic's phone number must stay readable
+
+
+def footer_size(base_size: float) -> float:
+    return max(FOOTER_MIN_SIZE, base_size * 0.8)
+
+
+def footer_height(base_size: float) -> float:
+    """From the page edge to the footer's rule: two lines of footer above the printer-safe edge."""
+    size = footer_size(base_size)
+    return FOOTER_EDGE + size * (0.3 + 1.35 + 1.5)
 
 
 def fitted_size(text: str, font: str, size: float, room: float, minimum: float = 12.0) -> float:
@@ -313,7 +382,7 @@ def fit(text: str, font: str, size: float, room: float) -> str:
 
 def _all_text(handout: doc.Handout):
     """(where, text) for every text the handout prints, for the glyph check."""
-    yield "the title", handout.title
+    yield "the title", f"{handout.title} {handout.subtitle}"
     yield "the code line", handout.code_line
     yield "the header", " ".join((handout.header.clinic_name, *handout.header.contact_lines))
     yield "the footer", " ".join((handout.footer_left, handout.footer_center, handout.page_label))
@@ -334,8 +403,10 @@ def _all_text(handout: doc.Handout):
         elif isinstance(block, doc.ItemList):
             yield from ((where, t) for t in items(block.items))
         elif isinstance(block, doc.Callout):
-            yield where, " ".join((block.title, block.intro, *block.contacts))
-            yield from ((where, t) for t in items(block.items))
+            yield where, " ".join((block.title, *(heading for heading, _ in block.groups), *block.contacts))
+            yield from ((where, t) for _, group in block.groups for t in items(group))
+        elif isinstance(block, doc.Notice):
+            yield where, block.text
         elif isinstance(block, doc.KeyValues):
             yield where, " ".join((block.title, *(f"{k} {v}" for k, v in block.rows)))
         elif isinstance(block, doc.QRCode):
@@ -421,8 +492,8 @@ def render(handout: doc.Handout) -> bytes:
         canvas.restoreState()
 
     def draw_footer(canvas: Canvas, page: int, pages: int) -> None:
-        size = max(10.0, styles.size * 0.75)
-        rule_y = bottom - size * 0.9
+        size = footer_size(styles.size)
+        rule_y = body_bottom - size * 0.6
         first = rule_y - size * 1.5
         second = first - size * 1.35
         canvas.saveState()
@@ -433,7 +504,7 @@ def render(handout: doc.Handout) -> bytes:
         label_width = stringWidth(label, fonts.bold, size * 1.1)
         canvas.setFillColor(styles.muted)
         room = width - label_width - size
-        canvas.setFont(fonts.regular, fitted_size(handout.footer_left, fonts.regular, size, room, minimum=8))
+        canvas.setFont(fonts.regular, fitted_size(handout.footer_left, fonts.regular, size, room, minimum=FOOTER_MIN_SIZE))
         canvas.drawString(left, first, handout.footer_left)
         version = handout.footer_center + (f"  ·  {handout.draft_mark}" if handout.draft_mark else "")
         canvas.setFont(fonts.regular, fitted_size(version, fonts.regular, size, width, minimum=8))
@@ -463,7 +534,7 @@ def render(handout: doc.Handout) -> bytes:
             super().save()
 
     frame_padding = dict(leftPadding=0, rightPadding=0, topPadding=0, bottomPadding=0)
-    body_bottom = bottom
+    body_bottom = max(bottom, footer_height(styles.size) + footer_size(styles.size) * 0.6)
     first_frame = Frame(
         left, body_bottom, width, page_height - top - first_header_height - body_bottom, id="first", **frame_padding
     )
@@ -497,6 +568,8 @@ def render(handout: doc.Handout) -> bytes:
         ]
     )
     story: list[Flowable] = [NextPageTemplate("later"), Paragraph(markup(handout.title), styles.title)]
+    if handout.subtitle:
+        story.append(Paragraph(markup(handout.subtitle), styles.subtitle))
     story.append(Paragraph(markup(handout.code_line), styles.code_line))
     if handout.draft_mark:
         story.append(Paragraph(markup(handout.draft_mark), styles.draft))

@@ -100,6 +100,30 @@ class ExtraSection(Strict):
 
 
 Hours = Annotated[float, Field(ge=0, le=48)]
+Minutes = Annotated[int, Field(ge=0, le=24 * 60)]
+
+# What a procedure uses; each adds its standard "tell us first" line (wording key tell_us_<name>).
+Uses = Literal["x_ray", "contrast", "steroid", "radiofrequency", "incision"]
+
+
+class WarningSigns(Strict):
+    """Warning signs in tiers, most urgent first. Symptoms only: the numbers come from the layout."""
+
+    emergency: list[str] = []  # call the emergency number now
+    call_now: list[str] = []  # call us right away, day or night
+    office_hours: list[str] = []  # call us during office hours
+
+    @model_validator(mode="before")
+    @classmethod
+    def _flat_list(cls, value: Any) -> Any:
+        # A plain list (the older form) means "call us right away".
+        return {"call_now": value} if isinstance(value, list) else value
+
+    def tiers(self) -> tuple[tuple[str, list[str]], ...]:
+        return (("emergency", self.emergency), ("call_now", self.call_now), ("office_hours", self.office_hours))
+
+    def __bool__(self) -> bool:
+        return bool(self.emergency or self.call_now or self.office_hours)
 
 
 class HandoutParams(Strict):
@@ -110,10 +134,16 @@ class HandoutParams(Strict):
     arrive_early_minutes: Annotated[int, Field(ge=0, le=480)] | None = None
     driver_required: bool = False
     review_blood_thinners: bool = False
-    warning_signs: list[str] = []
+    sedation: bool = False  # medicine through an IV to help the patient relax
+    uses: list[Uses] = []
+    duration_minutes: tuple[Minutes, Minutes] | None = None  # the procedure itself: (shortest, longest)
+    observe_minutes: Minutes | None = None  # resting with the clinic afterwards
+    warning_signs: WarningSigns = WarningSigns()
+    # What this code adds to the warning signs of the code that leads, when booked with it.
+    adds_warning_signs: WarningSigns = WarningSigns()
 
     @model_validator(mode="after")
-    def _liquids_within_fasting(self) -> HandoutParams:
+    def _consistent(self) -> HandoutParams:
         if (
             self.fasting_hours is not None
             and self.clear_liquids_hours is not None
@@ -123,7 +153,87 @@ class HandoutParams(Strict):
                 "clear_liquids_hours is longer than fasting_hours; clear liquids are allowed "
                 "until closer to the procedure than food, so it must be the smaller number"
             )
+        if self.duration_minutes is not None and self.duration_minutes[0] > self.duration_minutes[1]:
+            raise ValueError("duration_minutes: write the shorter time first, e.g. [30, 60]")
         return self
+
+
+Role = Literal["main", "anesthesia", "guidance", "add_on"]
+Phase = Literal["prepare", "numb", "treat", "finish"]
+# What a step is about, so that a code booked with another never tells the same step twice.
+StepTopic = Literal["sedation", "anesthesia", "x_ray", "more_levels"]
+PHASES: tuple[str, ...] = typing.get_args(Phase)
+
+
+class Steps(Strict):
+    """What happens, in the order the patient lives it. Phases let other codes add a sentence in place."""
+
+    prepare: list[str] = []
+    numb: list[str] = []
+    treat: list[str] = []
+    finish: list[str] = []
+    covers: list[StepTopic] = []  # topics these steps already tell: another code's step on them is left out
+
+    def count(self) -> int:
+        return sum(len(getattr(self, phase)) for phase in PHASES)
+
+
+class AddedStep(Strict):
+    """A sentence this code adds to the steps of the code that leads the handout."""
+
+    phase: Phase
+    at: Literal["start", "end"] = "start"
+    text: str
+    topic: StepTopic | None = None  # left out when the leading code's steps already cover it
+
+
+# The patient-text fields that are prose or lists, in the order a patient reads them.
+PATIENT_FIELDS = (
+    "purpose", "what_is_it", "tell_us", "bring", "steps", "feel", "after", "relief",
+    "risks", "benefits", "alternatives", "questions",
+)
+
+
+class PatientText(Strict):
+    """The words the handout prints: written to the patient ("you"), in plain language.
+
+    Separate from the imported page (the reference), which a re-import refreshes without touching this.
+    """
+
+    title: str | None = None  # the plain title; else the procedure's title
+    title_with: str | None = None  # appended to the leading code's title when booked with it
+    purpose: str | None = None  # "This sheet tells you how to get ready for ... and what to expect after."
+    what_is_it: Content
+    tell_us: list[str] = []
+    bring: list[str] = []
+    steps: Steps = Steps()
+    adds_steps: list[AddedStep] = []
+    feel: list[str] = []
+    after: list[str] = []
+    relief: list[str] = []
+    risks: list[str] = []
+    benefits: list[str] = []
+    alternatives: list[str] = []
+    questions: list[str] = []
+
+    _prose = field_validator("what_is_it", mode="before")(lambda cls, v: _content(v))
+
+    def texts(self) -> dict[str, list[str]]:
+        """Each field's sentences-bearing strings, for measuring and hashing."""
+        out: dict[str, list[str]] = {}
+        for name in PATIENT_FIELDS:
+            value = getattr(self, name)
+            if name == "purpose":
+                out[name] = [value] if value else []
+            elif name == "what_is_it":
+                out[name] = [block.text for block in value]
+            elif name == "steps":
+                out[name] = [text for phase in PHASES for text in getattr(value, phase)]
+            else:
+                out[name] = list(value)
+        if self.adds_steps:
+            out["adds_steps"] = [added.text for added in self.adds_steps]
+        return out
 
 
 class Review(Strict):
@@ -131,6 +241,8 @@ class Review(Strict):
     reviewer: str | None = None
     date: dt.date | None = None
     content_version: str = "1"
+    content_hash: str | None = None  # of the patient text when it was approved: a later edit needs re-review
+    page_hashes: dict[str, str] = {}  # of each imported page section when the patient text was last reviewed
     notes: list[str] = []
 
     @field_validator("content_version", mode="before")
@@ -179,6 +291,7 @@ class Procedure(Strict):
     title: str
     add_on: bool = False
     primary_codes: list[Code] = []
+    role: Role | None = None  # what this code is when booked with others; see `kind`
 
     summary: Content
     purpose: Content
@@ -197,6 +310,7 @@ class Procedure(Strict):
     other_sections: list[ExtraSection] = []
 
     handout: HandoutParams = HandoutParams()
+    patient: PatientText | None = None
     review: Review = Review()
 
     _code_check = field_validator("code", "primary_codes", mode="before")(
@@ -205,6 +319,15 @@ class Procedure(Strict):
     _prose = field_validator(
         *(name for name in SECTION_FIELDS if name != "risks"), mode="before"
     )(lambda cls, v: _content(v))
+
+    @property
+    def kind(self) -> str:
+        """The role, or by default what the code says: an add-on, an anesthesia code (00100-01999), or main."""
+        if self.role is not None:
+            return self.role
+        if self.add_on:
+            return "add_on"
+        return "anesthesia" if self.code.isdigit() and 100 <= int(self.code) <= 1999 else "main"
 
     def to_data(self) -> dict[str, Any]:
         """The YAML form, in the schema's order, leaving out what is empty or default."""
@@ -219,6 +342,7 @@ class Procedure(Strict):
         }
         if self.add_on:
             data["add_on"] = True
+        if self.primary_codes:
             data["primary_codes"] = [quoted(code) for code in self.primary_codes]
         for name in SECTION_FIELDS:
             if name == "risks":
@@ -235,9 +359,24 @@ class Procedure(Strict):
             data["other_sections"] = [
                 {"heading": s.heading, "content": content_to_data(s.content)} for s in self.other_sections
             ]
-        data["handout"] = self.handout.model_dump(exclude_defaults=True)
-        data["review"] = self.review.model_dump(exclude_none=True)
+        if self.role is not None:
+            data["role"] = self.role
+        data["handout"] = {
+            key: int(value) if isinstance(value, float) and value.is_integer() else value
+            for key, value in self.handout.model_dump(exclude_defaults=True).items()
+        }
+        if self.patient is not None:
+            data["patient"] = patient_to_data(self.patient)
+        data["review"] = {k: v for k, v in self.review.model_dump(exclude_none=True).items() if v != {}}
         return data
+
+
+def patient_to_data(patient: PatientText) -> dict[str, Any]:
+    data = patient.model_dump(exclude_defaults=True, exclude={"what_is_it"})
+    if patient.what_is_it:
+        data["what_is_it"] = content_to_data(patient.what_is_it)
+    order = ("title", "title_with", *PATIENT_FIELDS, "adds_steps")
+    return {key: data[key] for key in order if key in data}
 
 
 # ---------------------------------------------------------------- layouts
@@ -324,7 +463,7 @@ class RuleOverrides(Strict):
 
 
 SectionId = Literal[
-    "what_is_it", "before", "day_of", "after", "risks", "benefits", "alternatives", "when_to_call"
+    "what_is_it", "before", "day_of", "after", "risks", "benefits", "alternatives", "when_to_call", "questions"
 ]
 
 

@@ -22,7 +22,25 @@ def _hours(value: float) -> str:
 
 
 def _minutes(value: float) -> str:
+    if value >= 60 and value % 60 == 0:
+        return _hours(value / 60)
+    if value > 60:
+        return f"{_hours(value // 60)} and {_minutes(value % 60)}"
     return f"{_number(value)} minute" + ("" if value == 1 else "s")
+
+
+def _span(value) -> str:
+    """(30, 60) -> "30 to 60 minutes"; (60, 120) -> "1 to 2 hours"; (45, 45) -> "45 minutes"."""
+    low, high = value
+    if low == high:
+        return _minutes(low)
+    if low % 60 == 0 and high % 60 == 0:
+        return f"{_number(low / 60)} to {_hours(high / 60)}"
+    if high <= 60 and high != 60:
+        return f"{_number(low)} to {_minutes(high)}"
+    if high == 60 and low < 60:
+        return f"{_number(low)} to 60 minutes"
+    return f"{_minutes(low)} to {_minutes(high)}"
 
 
 @lru_cache(maxsize=1)
@@ -31,7 +49,7 @@ def _environment():
     from jinja2.sandbox import ImmutableSandboxedEnvironment
 
     env = ImmutableSandboxedEnvironment(undefined=StrictUndefined, autoescape=False, keep_trailing_newline=False)
-    env.filters.update(hours=_hours, minutes=_minutes)
+    env.filters.update(hours=_hours, minutes=_minutes, span=_span)
     return env
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import textwrap
 
-from handouts.schema import SECTION_FIELDS, Block, Procedure
+from handouts.schema import PHASES, SECTION_FIELDS, Block, Procedure
 
 WIDTH = 88
 
@@ -39,6 +39,34 @@ def procedure_text(procedure: Procedure, overrides=None, layout_name: str | None
             if lines[-1] != "":
                 lines.append("")
 
+    patient = procedure.patient
+    if patient is None:
+        lines += ["Patient text: not written yet (the handout prints the page text, marked)", ""]
+    else:
+        lines += ["Patient text (what the handout prints)", "=" * 38]
+        if patient.purpose:
+            lines += textwrap.wrap(patient.purpose, WIDTH) + [""]
+        section("What it is", patient.what_is_it)
+        for name in ("tell_us", "bring", "feel", "after", "relief", "risks", "benefits", "alternatives", "questions"):
+            section(name.replace("_", " ").capitalize(), [Block(text=t) for t in getattr(patient, name)])
+        steps = [Block(text=f"({phase}) {t}") for phase in PHASES for t in getattr(patient.steps, phase)]
+        steps += [Block(text=f"(added to another code's {a.phase}, at the {a.at}) {a.text}") for a in patient.adds_steps]
+        section("Steps", steps)
+
+    rules = procedure.handout
+    heading = f"Handout rules (with layout {layout_name})" if layout_name else "Handout rules"
+    lines += [heading, "-" * len(heading)]
+    clinic = overrides.model_dump() if overrides is not None else {}
+    for key, value in rules.model_dump(exclude={"warning_signs"}).items():
+        shown = _value(value)
+        if clinic.get(key) is not None and clinic[key] != value:
+            shown = f"{_value(clinic[key])} (clinic rule; the procedure says {shown})"
+        lines.append(f"{key.replace('_', ' ')}: {shown}")
+    lines.append("")
+    for tier, signs in rules.warning_signs.tiers():
+        section(f"Warning signs: {tier.replace('_', ' ')}", [Block(text=sign) for sign in signs])
+
+    lines += ["Imported page (reference; a re-import refreshes it)", "=" * 51]
     for name in SECTION_FIELDS:
         heading = name.replace("_", " ").capitalize()
         if name == "risks":
@@ -48,16 +76,16 @@ def procedure_text(procedure: Procedure, overrides=None, layout_name: str | None
             section(heading, getattr(procedure, name))
     for extra in procedure.other_sections:
         section(extra.heading, extra.content)
-
-    rules = procedure.handout
-    heading = f"Handout rules (with layout {layout_name})" if layout_name else "Handout rules"
-    lines += [heading, "-" * len(heading)]
-    clinic = overrides.model_dump() if overrides is not None else {}
-    for key, value in rules.model_dump(exclude={"warning_signs"}).items():
-        shown = "not set" if value is None else f"{value:g}" if isinstance(value, float) else value
-        if clinic.get(key) is not None and clinic[key] != value:
-            rule = f"{clinic[key]:g}" if isinstance(clinic[key], float) else clinic[key]
-            shown = f"{rule} (clinic rule; the procedure says {shown})"
-        lines.append(f"{key.replace('_', ' ')}: {shown}")
-    section("When to call (warning signs)", [Block(text=sign) for sign in rules.warning_signs])
     return "\n".join(lines).rstrip() + "\n"
+
+
+def _value(value) -> str:
+    if value is None:
+        return "not set"
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if isinstance(value, float):
+        return f"{value:g}"
+    if isinstance(value, (list, tuple)):
+        return ", ".join(str(v) for v in value) or "none"
+    return str(value)

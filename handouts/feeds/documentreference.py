@@ -31,9 +31,9 @@ def document_reference(made):
     """The DocumentReference (an R4B model, validated) of a `pipeline.Made` handout."""
     from handouts.merge import combine
 
-    procedure = combine(list(made.procedures)).procedure
+    combined = combine(list(made.procedures))  # titled as the handout is: after the code that leads
     codes = ", ".join(p.code for p in made.procedures)
-    title = f"{procedure.title} ({procedure.code_system} {codes})"
+    title = f"{combined.title} ({combined.lead.code_system} {codes})"
     data: dict[str, Any] = {
         "resourceType": "DocumentReference",
         "extension": [_content_extension(entry) for entry in _procedure_entries(made)],

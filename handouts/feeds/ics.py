@@ -24,7 +24,7 @@ def moments(made):
     from handouts.appointment import local_start, timeline, zone
     from handouts.merge import combine, with_overrides
 
-    rules = with_overrides(combine(list(made.procedures)).procedure.handout, made.layout.layout.rules)
+    rules = with_overrides(combine(list(made.procedures)).rules, made.layout.layout.rules)
     appointment = made.appointment
     tz = zone(appointment.timezone or made.layout.layout.timezone, "timezone")
     start = local_start(appointment.date, appointment.time, tz, "the appointment time")

@@ -1,0 +1,1 @@
+"""What a patient reads: measuring it (readability), checking it (lint)."""

@@ -126,6 +126,10 @@ def render(
     location: Optional[str] = typer.Option(None, "--location", help="Where to go, e.g. Suite 200."),
     appointment_id: Optional[str] = typer.Option(None, "--appointment-id", help="The appointment's id (names the file)."),
     large_print: bool = typer.Option(False, "--large-print", help="18 pt text, 1-inch margins, re-flowed."),
+    fhir_out: Optional[Path] = typer.Option(
+        None, "--fhir-out", help="With an appointment: also write a FHIR DocumentReference to this folder."
+    ),
+    ics: bool = typer.Option(False, "--ics", help="With an appointment: also write a calendar next to the PDF."),
 ) -> None:
     """Render a handout PDF and print its path; with an appointment, a personal handout."""
     from handouts.pipeline import render_to_file
@@ -139,11 +143,17 @@ def render(
     if appointment_file is not None or any(value is not None for value in given.values()):
         appointment = _appointment(appointment_file, given, codes or [])
         codes = list(codes or appointment.codes)
+    if (fhir_out is not None or ics) and appointment is None:
+        raise HandoutsError("--fhir-out and --ics need an appointment (--appointment FILE, or --date and --time)")
+    extras = _extras(proj, fhir_out, ics, (output or proj.output_dir / "appointments" / "x").parent)
     path = render_to_file(
         proj, list(codes or []), layout, output, appointment, large_print,
-        warn=lambda line: typer.echo(f"Warning: {line}", err=True),
+        warn=lambda line: typer.echo(f"Warning: {line}", err=True), extras=tuple(extras),
     )
     typer.echo(proj.display(path))
+    for extra in extras:
+        for written in extra.written:
+            typer.echo(proj.display(written))
     from handouts.pipeline import is_past
 
     if appointment is not None and is_past(appointment, proj.layout(layout)):
@@ -172,28 +182,57 @@ def _appointment(path: Optional[Path], given: dict, codes: list[str]):
 @app.command()
 @friendly
 def schedule(
-    csv_file: Path = typer.Argument(..., help="The day's appointments: a CSV file with a header row."),
+    csv_file: Path = typer.Argument(
+        ..., help="The day's appointments: a CSV file with a header row, a FHIR Bundle (JSON) or HL7 SIU messages."
+    ),
     layout: str = typer.Option("default", "--layout", "-l", help="Layout for rows without a layout column."),
     output: Optional[Path] = typer.Option(
         None, "--output", "-o", help="Folder for the PDFs.", show_default="output/<csv file name>"
     ),
     packet: bool = typer.Option(False, "--packet", help="Also write one print-ready PDF of the whole day."),
+    fhir_out: Optional[Path] = typer.Option(
+        None, "--fhir-out", help="Also write a FHIR DocumentReference (JSON, PDF inside) per handout to this folder."
+    ),
+    ics: bool = typer.Option(False, "--ics", help="Also write a calendar (.ics) per patient with reminders."),
+    leave_minutes: int = typer.Option(
+        60, "--leave-minutes", min=0, max=24 * 60, help="With --ics: remind to leave this long before arrival."
+    ),
 ) -> None:
-    """Render one personal handout per appointment in a CSV schedule (exit 1 if any row failed)."""
+    """Render one personal handout per appointment of a schedule (exit 1 if any row failed)."""
     from handouts.schedule import run_schedule
 
     proj = project()
     out_dir = output or proj.output_dir / csv_file.stem
+    extras = _extras(proj, fhir_out, ics, out_dir, leave_minutes)
     result = run_schedule(
         proj, csv_file, layout, out_dir, packet,
-        say=typer.echo, warn=lambda line: typer.echo(f"Error: {line}", err=True),
+        say=typer.echo, warn=lambda line: typer.echo(f"Error: {line}", err=True), extras=tuple(extras),
     )
     summary = f"{len(result.done)} handouts written to {proj.display(out_dir)}, {len(result.failed)} rows failed"
+    if result.skipped:
+        summary += f", {len(result.skipped)} skipped ({', '.join(result.skipped)})"
     typer.echo(summary)
+    for extra in extras:
+        if extra.written:
+            typer.echo(f"{len(extra.written)} {extra.what} written to {proj.display(extra.written[0].parent)}")
     if result.packet:
         typer.echo(f"packet: {proj.display(result.packet)} ({result.packet_pages} pages)")
     if result.failed:
         raise typer.Exit(1)
+
+
+def _extras(proj, fhir_out: Optional[Path], ics: bool, ics_dir: Path, leave_minutes: int = 60) -> list:
+    """The outputs made beside each personal handout: a DocumentReference, a calendar."""
+    extras = []
+    if fhir_out is not None:
+        from handouts.feeds.documentreference import DocumentWriter
+
+        extras.append(DocumentWriter(proj, fhir_out))
+    if ics:
+        from handouts.feeds.ics import CalendarWriter
+
+        extras.append(CalendarWriter(proj, ics_dir, leave_minutes))
+    return extras
 
 
 @app.command()
@@ -467,6 +506,52 @@ def schema(kind: str = typer.Argument(..., help="'layout' or 'procedure'.")) -> 
     if kind not in models:
         raise HandoutsError(f"schema: {kind!r} is not known; use 'layout' or 'procedure'")
     typer.echo(json.dumps(models[kind].model_json_schema(), indent=2))
+
+
+record_app = typer.Typer(
+    help="The education record: every personal handout made, and what it contained.",
+    invoke_without_command=True,
+)
+app.add_typer(record_app, name="record")
+
+
+@record_app.callback()
+@friendly
+def record_list(
+    ctx: typer.Context,
+    appointment: Optional[str] = typer.Option(None, "--appointment", help="Only this appointment id."),
+    since: Optional[str] = typer.Option(None, "--since", help="Only handouts made on or after this day (YYYY-MM-DD)."),
+    form: str = typer.Option("text", "--format", help="text, csv or json."),
+) -> None:
+    """List the personal handouts made (render with an appointment, schedule), oldest first."""
+    if ctx.invoked_subcommand is not None:
+        return
+    from handouts import record
+    from handouts.record.report import render, since_utc
+
+    proj = project()
+    query = record.Query(appointment_id=appointment, since=since_utc(since) if since else None)
+    typer.echo(render(record.entries(proj.output_dir, query, proj.display(proj.output_dir)), form), nl=False)
+
+
+@record_app.command("verify")
+@friendly
+def record_verify(pdf: Path = typer.Argument(..., help="A handout PDF.")) -> None:
+    """Say whether a PDF is a handout the clinic made, byte for byte, and what it contained (exit 1 if not)."""
+    from handouts import record
+    from handouts.record.report import sha256_of, verified
+
+    proj = project()
+    digest = sha256_of(pdf)
+    found = record.entries(proj.output_dir, record.Query(pdf_sha256=digest), proj.display(proj.output_dir))
+    if not found:
+        typer.echo(
+            f"{pdf}: not recognized: no handout on record has these bytes (sha256 {digest}); it was changed "
+            "after it was made, or was not made with this project",
+            err=True,
+        )
+        raise typer.Exit(1)
+    typer.echo(verified(str(pdf), digest, found))
 
 
 def main() -> None:

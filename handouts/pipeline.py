@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
+from dataclasses import dataclass
 from pathlib import Path
 
 from handouts.appointment import Appointment
 from handouts.errors import HandoutsError
+from handouts.feeds.rows import Source
 from handouts.output import slug, write_atomic
 from handouts.project import LoadedLayout, Project
 
@@ -17,7 +20,83 @@ def render_pdf(
     from handouts.compose import compose
     from handouts.render import render
 
+    if appointment is not None:
+        check_language(appointment)
     return render(compose(procedures, layout, appointment, large_print))
+
+
+def check_language(appointment: Appointment) -> None:
+    """A patient's language must have the handout's wording: else the dates would be in one
+    language and every sentence in another."""
+    from handouts.project import _languages
+
+    available = _languages()
+    language = appointment.language or "en"
+    if language not in available and language.split("-")[0] not in available:
+        raise HandoutsError(
+            f"language {language!r}: handouts cannot be printed in it yet (wording exists for "
+            f"{', '.join(available)}); print this one in English by setting its language to en, or add the wording"
+        )
+
+
+@dataclass(frozen=True)
+class Made:
+    """A personal handout that was made and recorded; what the extra outputs are built from."""
+
+    pdf: bytes
+    procedures: tuple
+    layout: LoadedLayout
+    appointment: Appointment
+    source: Source
+    made_at: str  # UTC, ISO 8601, as recorded
+    sha256: str
+    pages: int
+    record_id: int
+    path: Path | None = None
+
+
+def record_personal(
+    project: Project, pdf: bytes, procedures, layout: LoadedLayout, appointment: Appointment,
+    source: Source | None = None, program: str = "render", path: Path | None = None,
+) -> Made:
+    """Add a personal handout to the education record. Every program that makes one calls this."""
+    from handouts import __version__, record
+    from handouts.appointment import local_start, zone
+    from handouts.render import page_count
+
+    source = source or Source("cli")
+    tz = zone(appointment.timezone or layout.layout.timezone, "timezone")
+    start = local_start(appointment.date, appointment.time, tz, "the appointment time")
+    entry = record.Entry(
+        made_at=record.now(), program=program, source_format=source.format,
+        appointment_id=appointment.appointment_id, appointment_ref=source.appointment_ref,
+        patient_ref=source.patient_ref,
+        patient_name=appointment.patient if layout.layout.record.patient_name else None,
+        appointment_start=start.isoformat(), codes=tuple(p.code for p in procedures), layout=layout.name,
+        language=appointment.language or "en", pdf_sha256=hashlib.sha256(pdf).hexdigest(),
+        pages=page_count(pdf), bytes=len(pdf), tool_version=__version__,
+        file=project.display(path) if path is not None else None,
+        procedures=record.procedure_entries(procedures),
+    )
+    record_id = record.add(project.output_dir, entry, project.display(project.output_dir))
+    return Made(pdf, tuple(procedures), layout, appointment, source, entry.made_at, entry.pdf_sha256,
+                entry.pages, record_id, path)
+
+
+def save_personal(
+    project: Project, path: Path, pdf: bytes, procedures, layout: LoadedLayout, appointment: Appointment,
+    source: Source | None = None, program: str = "render",
+) -> Made:
+    """Record, then write (owner-only): any personal handout on disk is on record."""
+    made = record_personal(project, pdf, procedures, layout, appointment, source, program, path)
+    try:
+        write_atomic(path, pdf, private=True, shown=project.display(path))
+    except BaseException:
+        from handouts import record
+
+        record.forget(project.output_dir, made.record_id)
+        raise
+    return made
 
 
 def default_output(project: Project, procedures: list, layout_name: str, appointment: Appointment | None) -> Path:
@@ -39,6 +118,7 @@ def render_to_file(
     appointment: Appointment | None = None,
     large_print: bool = False,
     warn=None,
+    extras: tuple = (),  # callables given the personal handout made (--fhir-out, --ics)
 ) -> Path:
     if not queries:
         raise HandoutsError("no procedure given; name one or more codes (or give codes: in the appointment file)")
@@ -46,10 +126,15 @@ def render_to_file(
     layout = project.layout(layout_name)
     pdf = render_pdf(procedures, layout, appointment, large_print)  # in memory first: a failure leaves no file
     path = output or default_output(project, procedures, layout_name, appointment)
-    write_atomic(path, pdf, private=appointment is not None, shown=project.display(path))
+    if appointment is not None:
+        made = save_personal(project, path, pdf, procedures, layout, appointment)
+        for extra in extras:
+            extra(made)
+    else:
+        write_atomic(path, pdf, shown=project.display(path))
     from handouts.merge import booked_alone_warning
 
-    note = booked_alone_warning(procedures)
+    note = booked_alone_warning(procedures)  # after the file is made: an error stays the only line
     if note and warn is not None:
         warn(note)
     return path

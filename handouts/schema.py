@@ -490,6 +490,10 @@ class QRSpec(Strict):
     label: str = "Scan for more about your procedure"
 
 
+class RecordSpec(Strict):
+    patient_name: bool = False  # keep the patient's name in the education record (off: references only)
+
+
 class Layout(Strict):
     extends: str | None = None
     description: str | None = None
@@ -507,6 +511,7 @@ class Layout(Strict):
     extra_sections: list[ClinicSection] = []
     qr: QRSpec | None = None
     wording: dict[str, str] = {}
+    record: RecordSpec = RecordSpec()
 
     @field_validator("sections")
     @classmethod

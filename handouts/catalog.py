@@ -34,6 +34,14 @@ def _review(entry: dict[str, Any]) -> str:
     return '<span class="draft">draft, not yet reviewed</span>'
 
 
+def _language_name(entry: dict[str, Any]) -> str:
+    from handouts.languages import languages
+
+    code = entry.get("language", "en")
+    found = languages().get(code)
+    return found.native_name if found else code
+
+
 def write_catalog(
     project: Project, out_dir: Path, entries: dict[str, dict[str, Any]], layouts: set[str] | None = None
 ) -> None:
@@ -43,20 +51,21 @@ def write_catalog(
         by_layout[entry["layout"]].append(entry)
     links = []
     for layout_name, items in sorted(by_layout.items()):
-        items.sort(key=lambda e: e["code"])
+        items.sort(key=lambda e: (e["code"], e.get("language", "en") != "en", e.get("language", "en")))
         try:
             clinic = project.layout(layout_name).layout.clinic.name
         except Exception:  # noqa: BLE001 - a broken layout still gets an index of what was built
             clinic = layout_name
         rows = "\n".join(
             f"<tr><td>{html.escape(e['code'])}</td>"
-            f"<td><a href=\"{html.escape(Path(e['path']).name)}\">{html.escape(e['title'])}</a></td>"
-            f"<td>{e['pages']}</td><td>{_review(e)}</td></tr>"
+            f"<td><a href=\"{html.escape(Path(e['path']).name)}\" hreflang=\"{html.escape(e.get('language', 'en'))}\" "
+            f"lang=\"{html.escape(e.get('language', 'en'))}\">{html.escape(e['title'])}</a></td>"
+            f"<td>{html.escape(_language_name(e))}</td><td>{e['pages']}</td><td>{_review(e)}</td></tr>"
             for e in items
         )
         table = (
             "<p><a href=\"../index.html\">All layouts</a> · <a href=\"catalog.pdf\">Printable catalog (PDF)</a></p>\n"
-            "<table><thead><tr><th>Code</th><th>Handout</th><th>Pages</th><th>Review</th></tr></thead>\n"
+            "<table><thead><tr><th>Code</th><th>Handout</th><th>Language</th><th>Pages</th><th>Review</th></tr></thead>\n"
             f"<tbody>\n{rows}\n</tbody></table>"
         )
         title = f"{clinic}: patient handouts"
@@ -88,16 +97,18 @@ def catalog_pdf(project: Project, layout_name: str, title: str, items: list[dict
     body = ParagraphStyle("catalog", fontName=fonts.regular, fontSize=size, leading=size * 1.35)
     heading = ParagraphStyle("catalog-title", body, fontName=fonts.bold, fontSize=size * 1.6, leading=size * 2,
                              spaceAfter=size)
-    rows = [[Paragraph("<b>Code</b>", body), Paragraph("<b>Handout</b>", body), Paragraph("<b>Pages</b>", body)]]
+    rows = [[Paragraph("<b>Code</b>", body), Paragraph("<b>Handout</b>", body), Paragraph("<b>Language</b>", body),
+             Paragraph("<b>Pages</b>", body)]]
     for entry in items:
         link = markup(Path(entry["path"]).name).replace('"', "&quot;")
         rows.append([
             Paragraph(markup(entry["code"]), body),
             Paragraph(f'<a href="{link}" color="#0B3D91">{markup(entry["title"])}</a>', body),
+            Paragraph(markup(_language_name(entry)), body),
             Paragraph(str(entry["pages"]), body),
         ])
     width = frame_width(page)
-    table = Table(rows, colWidths=[width * 0.14, width * 0.72, width * 0.14], repeatRows=1)
+    table = Table(rows, colWidths=[width * 0.12, width * 0.58, width * 0.18, width * 0.12], repeatRows=1)
     table.setStyle(TableStyle([
         ("FONT", (0, 0), (-1, -1), fonts.regular),
         ("LINEBELOW", (0, 0), (-1, 0), 1.2, colors.black),

@@ -99,8 +99,9 @@ def run_schedule(
     packet: bool,
     say: Callable[[str], None],
     warn: Callable[[str], None],
+    language: str | None = None,
 ) -> ScheduleResult:
-    from handouts.pipeline import render_pdf
+    from handouts.pipeline import language_choice, render_in
     from handouts.render import page_count
 
     result = ScheduleResult()
@@ -118,7 +119,9 @@ def run_schedule(
             name = appointment.layout or layout_name
             layout = project.layout(name)  # loaded once per project
             procedures = [project.procedure(code) for code in appointment.codes]
-            pdf = render_pdf(procedures, layout, appointment)
+            # The row's language column, else --language, else the layout's own.
+            languages = language_choice(appointment.language or language, None, layout)
+            pdf = render_in(project, procedures, layout, languages, appointment)
             path = out_dir / f"{appointment.date.isoformat()}-{appointment.appointment_id}.pdf"
             write_atomic(path, pdf, private=True, shown=project.display(path))
         except HandoutsError as exc:

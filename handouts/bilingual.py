@@ -57,7 +57,7 @@ def _concatenate(pdfs: list[bytes], parts: list[doc.Handout], languages: tuple[s
         if index < len(pdfs) - 1 and len(reader.pages) % 2:
             box = reader.pages[-1].mediabox
             writer.add_blank_page(box.width, box.height)
-        writer.add_outline_item(f"{parts[index].title} ({languages[index]})", start)
+        writer.add_outline_item(title=f"{parts[index].title} ({languages[index]})", page_number=start)
     first = parts[0].metadata
     writer._root_object[NameObject("/Lang")] = TextStringObject(languages[0])
     writer.add_metadata({

@@ -308,12 +308,13 @@ def build(
         # Everything recorded for a selected (or since deleted) layout that is no longer planned goes.
         planned = {job.key for job in work}
         in_scope = set(selected) | ({entry.get("layout") for entry in known.values()} - set(all_layouts) if not layouts else set())
-        built_languages = set(languages) if languages else None
+        # A build in some languages leaves the library's other languages alone (as it does other layouts).
+        built_languages = {job.language for job in work} | set(languages or [])
         for key, entry in known.items():
             if key in planned:
                 continue
             language = entry.get("language", LANGUAGE)
-            if entry.get("layout") in in_scope and (built_languages is None or language in built_languages):
+            if entry.get("layout") in in_scope and (language in built_languages or not work):
                 _remove(out_dir, entry)
                 result.removed.append(key)
             else:

@@ -45,10 +45,11 @@ def localized_layout(layout: LoadedLayout, code: str, shown: str) -> LoadedLayou
     from handouts.project import _wording_for
 
     spec = layout.layout
-    if code == spec.language:
+    given = spec.translations.get(code)
+    if code == spec.language and given is None:
         return layout
     lang = language(code)
-    base = _wording_for(code)
+    base = layout.wording if code == spec.language else _wording_for(code)
     if base is None:
         raise HandoutsError(f"handouts/data/wording/{code}.yaml is missing; {lang.name} has no standard wording yet")
     missing = missing_clinic_words(spec, code)
@@ -57,12 +58,11 @@ def localized_layout(layout: LoadedLayout, code: str, shown: str) -> LoadedLayou
             f"{shown}: no {lang.name} for the clinic's own {', '.join(missing)}; add them under "
             f"translations: {code}: (handouts layout check {layout.name} lists them)"
         )
-    given = spec.translations.get(code)
     own = dict(given.wording) if given is not None else {}
     unknown = [key for key in own if key not in base]
     if unknown:
         raise HandoutsError(*(f"{shown}: translations.{code}.wording.{key}: unknown wording key" for key in unknown))
-    update: dict = {"language": code, "wording": own}
+    update: dict = {"language": code, "wording": {**spec.wording, **own} if code == spec.language else own}
     if given is not None:
         if given.clinic is not None:
             update["clinic"] = spec.clinic.model_copy(update=given.clinic.model_dump(exclude_none=True))

@@ -368,8 +368,13 @@ def merge_parts(project: Project, out_dir: Path) -> BuildResult:
     known = known_entries(out_dir)
     if not known:
         raise HandoutsError(f"{project.display(out_dir)}: no manifest or manifest parts to merge; run the shards first")
+    # Each layout in the languages the shards built it in (its own language at least).
     languages = sorted({entry.get("language", LANGUAGE) for entry in known.values()})
-    planned = {job.key for job in plan(project, project.layout_names(), languages)[0]}
+    built_in = {(entry.get("layout"), entry.get("language", LANGUAGE)) for entry in known.values()}
+    planned = {
+        job.key for job in plan(project, project.layout_names(), languages)[0]
+        if (job.layout, job.language) in built_in or job.language == project.layout(job.layout).layout.language
+    }
     entries = {}
     for key, entry in known.items():
         if key in planned:

@@ -28,7 +28,6 @@ from handouts.content.translation import (
     load,
     sections,
     texts,
-    translated_hash,
     translation_path,
 )
 from handouts.schema import PHASES, Procedure
@@ -159,7 +158,7 @@ def _drift_findings(procedure, translation, file, add, language) -> None:
 
 def _compare(name: str, value, source, file: str, add, language: str) -> None:
     """Numbers, counts and glossary terms of one section against its English."""
-    for_pairs = _items(value), _items(source)
+    spanish_items, english_items = texts(value), texts(source)
     if isinstance(value, dict) and not isinstance(value, str):
         phases_es = {phase: len(value.get(phase, [])) for phase in PHASES}
         phases_en = {phase: len(source.get(phase, [])) for phase in PHASES}
@@ -169,7 +168,6 @@ def _compare(name: str, value, source, file: str, add, language: str) -> None:
     elif isinstance(value, list) and len(value) != len(source):
         add(Finding("error" if name.startswith("warning_signs") else "warning", "structure", file, name,
                     f"{len(value)} items, the English has {len(source)}; translate each item as one item"))
-    spanish_items, english_items = for_pairs
     # Item by item where the lists line up (the finding names the item); else the section as a whole.
     pairs = list(zip(spanish_items, english_items)) if len(spanish_items) == len(english_items) else [
         (" ".join(spanish_items), " ".join(english_items))]
@@ -192,10 +190,6 @@ def _compare(name: str, value, source, file: str, add, language: str) -> None:
             if _has(avoid, whole_es, r"\w*"):
                 add(Finding("warning", "glossary", file, name,
                             f"\"{avoid}\": the glossary says \"{entry['use'][0]}\" for {term}"))
-
-
-def _items(value) -> list[str]:
-    return texts(value)
 
 
 def _sentence_checks(name: str, text: str, file: str, add) -> None:
@@ -221,18 +215,14 @@ def _ease(report: TranslationReport, graded: dict[str, list[str]], lang, measure
         score = ease.fernandez_huerta if lang.formula == "fernandez_huerta" else ease.inflesz
         report.sections[name] = round(score, 1)
         if ease.sentences >= 2 and score < target:
-            add(Finding("warning", "readability", file_of(report), name,
+            add(Finding("warning", "readability", report.file, name,
                         f"reading ease {score:.0f} (target {target:g} or more); use shorter sentences and words"))
     overall = measure([s for strings in graded.values() for s in strings])
     report.ease, report.inflesz = round(overall.fernandez_huerta, 1), round(overall.inflesz, 1)
     score = overall.fernandez_huerta if lang.formula == "fernandez_huerta" else overall.inflesz
     if overall.sentences and score < target:
-        add(Finding("warning", "readability", file_of(report), "(whole handout)",
+        add(Finding("warning", "readability", report.file, "(whole handout)",
                     f"reading ease {score:.0f} (target {target:g} or more)"))
-
-
-def file_of(report: TranslationReport) -> str:
-    return report.file
 
 
 def _governance(procedure, translation, report: TranslationReport, file: str, add) -> None:

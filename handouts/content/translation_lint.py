@@ -216,13 +216,13 @@ def _ease(report: TranslationReport, graded: dict[str, list[str]], lang, measure
         report.sections[name] = round(score, 1)
         if ease.sentences >= 2 and score < target:
             add(Finding("warning", "readability", report.file, name,
-                        f"reading ease {score:.0f} (target {target:g} or more); use shorter sentences and words"))
+                        f"reading ease {score:.1f} (target {target:g} or more); use shorter sentences and words"))
     overall = measure([s for strings in graded.values() for s in strings])
     report.ease, report.inflesz = round(overall.fernandez_huerta, 1), round(overall.inflesz, 1)
     score = overall.fernandez_huerta if lang.formula == "fernandez_huerta" else overall.inflesz
     if overall.sentences and score < target:
         add(Finding("warning", "readability", report.file, "(whole handout)",
-                    f"reading ease {score:.0f} (target {target:g} or more)"))
+                    f"reading ease {score:.1f} (target {target:g} or more)"))
 
 
 def _governance(procedure, translation, report: TranslationReport, file: str, add) -> None:

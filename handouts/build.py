@@ -180,6 +180,7 @@ def _project(root: str) -> Project:
 
 def render_job(root: str, out_dir: str, layout_name: str, code: str, language: str = LANGUAGE) -> dict[str, Any]:
     """Render one handout and write it; runs in a worker process."""
+    from handouts.merge import title_of
     from handouts.output import slug
     from handouts.pipeline import render_in
     from handouts.render import page_count
@@ -190,6 +191,7 @@ def render_job(root: str, out_dir: str, layout_name: str, code: str, language: s
         procedure = project.procedure(code)
         layout = project.layout(layout_name)
         pdf = render_in(project, [procedure], layout, (language,))
+        english = procedure
         if language != LANGUAGE:
             from handouts.content.translation import localize
 
@@ -202,21 +204,70 @@ def render_job(root: str, out_dir: str, layout_name: str, code: str, language: s
     except Exception as exc:  # noqa: BLE001 - one broken handout must not stop the library
         return {"error": f"internal error ({type(exc).__name__}: {exc})"}
     review = procedure.review
-    status = review.status if language == LANGUAGE else ("approved" if approved else "draft")
+    if language == LANGUAGE:
+        grade, lint_status = _lint_summary(procedure)
+        reading, review_status = None, review.status
+    else:
+        grade, (reading, lint_status) = None, _translation_summary(project, english, language)
+        review_status = "approved" if approved else "draft"
     return {
         "path": relative,
         "code": code,
         "layout": layout_name,
         "language": language,
-        "title": procedure.title,
+        "title": title_of(procedure),
+        "grade": grade,
+        "reading": reading,  # a translation's reading ease, by its language's formula
+        "lint": lint_status,
         "sha256": hashlib.sha256(pdf).hexdigest(),
         "bytes": len(pdf),
         "pages": page_count(pdf),
-        "review_status": status,
+        "review_status": review_status,
         "review_date": review.date.isoformat() if review.date else None,
         "content_version": review.content_version,
         "render_ms": round((time.perf_counter() - started) * 1000, 1),
     }
+
+
+_LINTED: dict[tuple[str, str], tuple[float, str]] = {}
+
+
+def _lint_summary(procedure) -> tuple[float, str]:
+    """The reading grade and lint status the catalog shows; once per procedure version per process."""
+    from handouts.content.lint import content_hash, lint_procedure
+
+    key = (procedure.code, content_hash(procedure) + procedure.review.status)
+    if key not in _LINTED:
+        report = lint_procedure(procedure, procedure.code)
+        findings = [f for f in report.findings if f.check != "draft"]
+        errors = sum(f.level == "error" for f in findings)
+        status = "clean" if not findings else f"{errors} errors, {len(findings) - errors} warnings"
+        if len(_LINTED) > 4096:
+            _LINTED.clear()
+        _LINTED[key] = (report.grade, status)
+    return _LINTED[key]
+
+
+_TRANSLATION_LINTED: dict[tuple, tuple[str, str]] = {}
+
+
+def _translation_summary(project, procedure, language: str) -> tuple[str, str]:
+    """A translation's reading ease and lint status for the catalog; once per version per process."""
+    from handouts.content.lint import content_hash
+    from handouts.content.translation import load, translated_hash
+    from handouts.content.translation_lint import lint_translation
+
+    translation = load(project, procedure.code, language)
+    key = (procedure.code, language, content_hash(procedure), translated_hash(translation) if translation else "")
+    if key not in _TRANSLATION_LINTED:
+        report = lint_translation(project, procedure, language)
+        findings = [f for f in report.findings if f.check != "draft"]
+        errors = sum(f.level == "error" for f in findings)
+        status = "clean" if not findings else f"{errors} errors, {len(findings) - errors} warnings"
+        if len(_TRANSLATION_LINTED) > 4096:
+            _TRANSLATION_LINTED.clear()
+        _TRANSLATION_LINTED[key] = (f"Fernández-Huerta {report.ease:.0f}" if report.ease else "", status)
+    return _TRANSLATION_LINTED[key]
 
 
 def _render_chunk(args: tuple[str, str, list[tuple[str, str, str]]]) -> list[dict[str, Any]]:
@@ -410,7 +461,8 @@ def _sweep_temporaries(out_dir: Path, older_than: float) -> None:
 def _catalog_view(entry: dict[str, Any] | None) -> tuple | None:
     if entry is None:
         return None
-    return tuple(entry.get(name) for name in ("path", "title", "pages", "review_status", "review_date", "language"))
+    return tuple(entry.get(name) for name in (
+        "path", "title", "pages", "review_status", "review_date", "grade", "reading", "lint", "language"))
 
 
 def _remove(out_dir: Path, entry: dict[str, Any]) -> None:

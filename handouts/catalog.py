@@ -42,6 +42,13 @@ def _language_name(entry: dict[str, Any]) -> str:
     return found.native_name if found else code
 
 
+def _grade(entry: dict[str, Any]) -> str:
+    """The English reading grade, or a translation's reading ease in its own language's measure."""
+    if isinstance(entry.get("grade"), (int, float)):
+        return f"{entry['grade']:.1f}"
+    return str(entry.get("reading") or "")
+
+
 def write_catalog(
     project: Project, out_dir: Path, entries: dict[str, dict[str, Any]], layouts: set[str] | None = None
 ) -> None:
@@ -60,12 +67,15 @@ def write_catalog(
             f"<tr><td>{html.escape(e['code'])}</td>"
             f"<td><a href=\"{html.escape(Path(e['path']).name)}\" hreflang=\"{html.escape(e.get('language', 'en'))}\" "
             f"lang=\"{html.escape(e.get('language', 'en'))}\">{html.escape(e['title'])}</a></td>"
-            f"<td>{html.escape(_language_name(e))}</td><td>{e['pages']}</td><td>{_review(e)}</td></tr>"
+            f"<td>{html.escape(_language_name(e))}</td>"
+            f"<td>{e['pages']}</td><td>{html.escape(_grade(e))}</td><td>{html.escape(str(e.get('lint', '')))}</td>"
+            f"<td>{_review(e)}</td></tr>"
             for e in items
         )
         table = (
             "<p><a href=\"../index.html\">All layouts</a> · <a href=\"catalog.pdf\">Printable catalog (PDF)</a></p>\n"
-            "<table><thead><tr><th>Code</th><th>Handout</th><th>Language</th><th>Pages</th><th>Review</th></tr></thead>\n"
+            "<table><thead><tr><th>Code</th><th>Handout</th><th>Language</th><th>Pages</th><th>Reading grade</th>"
+            "<th>Lint</th><th>Review</th></tr></thead>\n"
             f"<tbody>\n{rows}\n</tbody></table>"
         )
         title = f"{clinic}: patient handouts"
@@ -98,7 +108,7 @@ def catalog_pdf(project: Project, layout_name: str, title: str, items: list[dict
     heading = ParagraphStyle("catalog-title", body, fontName=fonts.bold, fontSize=size * 1.6, leading=size * 2,
                              spaceAfter=size)
     rows = [[Paragraph("<b>Code</b>", body), Paragraph("<b>Handout</b>", body), Paragraph("<b>Language</b>", body),
-             Paragraph("<b>Pages</b>", body)]]
+             Paragraph("<b>Pages</b>", body), Paragraph("<b>Grade</b>", body)]]
     for entry in items:
         link = markup(Path(entry["path"]).name).replace('"', "&quot;")
         rows.append([
@@ -106,9 +116,10 @@ def catalog_pdf(project: Project, layout_name: str, title: str, items: list[dict
             Paragraph(f'<a href="{link}" color="#0B3D91">{markup(entry["title"])}</a>', body),
             Paragraph(markup(_language_name(entry)), body),
             Paragraph(str(entry["pages"]), body),
+            Paragraph(markup(_grade(entry)), body),
         ])
     width = frame_width(page)
-    table = Table(rows, colWidths=[width * 0.12, width * 0.58, width * 0.18, width * 0.12], repeatRows=1)
+    table = Table(rows, colWidths=[width * 0.11, width * 0.47, width * 0.16, width * 0.11, width * 0.15], repeatRows=1)
     table.setStyle(TableStyle([
         ("FONT", (0, 0), (-1, -1), fonts.regular),
         ("LINEBELOW", (0, 0), (-1, 0), 1.2, colors.black),

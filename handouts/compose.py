@@ -9,7 +9,7 @@ from typing import Any, Callable
 from handouts import document as doc
 from handouts.appointment import Appointment, local_start, timeline, zone
 from handouts.languages import format_date, format_datetime, template_values
-from handouts.merge import Combined, combine, with_overrides
+from handouts.merge import Combined, combine, title_of, with_overrides
 from handouts.project import LoadedLayout
 from handouts.schema import Block, HandoutParams, PatientText, Procedure
 from handouts.templating import fill
@@ -192,7 +192,7 @@ def _procedure_values(procedure: Procedure) -> dict[str, Any]:
     return {
         "code": procedure.code,
         "code_system": procedure.code_system,
-        "title": procedure.title,
+        "title": title_of(procedure),
         "name": procedure.name,
         "add_on": procedure.add_on,
         "primary_codes": list(procedure.primary_codes),
@@ -276,8 +276,20 @@ def _fallback(facts: Facts, *fields: str, style: str = "bullet") -> tuple[doc.Bl
     return (doc.Notice(facts.words("not_for_patients")), *blocks) if blocks else ()
 
 
-def _bullets(texts: list[str], style: str = "bullet") -> tuple[doc.Block, ...]:
-    return (doc.ItemList(style, tuple(doc.Item(sentence(text)) for text in texts)),) if texts else ()
+# Lists of short items (what to tell us, warning signs) sit in two columns when every item is this short.
+SHORT_ITEM = 60
+
+
+def columns_for(texts: list[str]) -> int:
+    return 2 if len(texts) > 2 and all(len(text) <= SHORT_ITEM for text in texts) else 1
+
+
+def _bullets(texts: list[str], style: str = "bullet", columns: int = 1) -> tuple[doc.Block, ...]:
+    return (doc.ItemList(style, tuple(doc.Item(sentence(text)) for text in texts), columns),) if texts else ()
+
+
+def _checklist(items: list[tuple[str, str | None]]) -> doc.ItemList:
+    return doc.ItemList("check", tuple(doc.Item(sentence(text), icon=icon) for text, icon in items))
 
 
 def _what_is_it(facts: Facts) -> tuple[doc.Block, ...]:
@@ -289,20 +301,20 @@ def _what_is_it(facts: Facts) -> tuple[doc.Block, ...]:
 def _before(facts: Facts) -> tuple[doc.Block, ...]:
     rules, words, patient = facts.rules, facts.words, facts.patient
     tell_keys = ["always", *rules.uses] + (["sedation"] if rules.sedation else [])
-    tell = [words(f"tell_us_{key}") for key in tell_keys] + (patient.tell_us if patient else [])
-    checks = []
+    tell = [words(f"tell_us_{key}") for key in tell_keys] + facts.combined.extras("tell_us")
+    checks: list[tuple[str, str | None]] = []  # (text, icon)
     if rules.fasting_hours is not None:
-        checks.append(words("fasting_at" if facts.personal else "fasting"))
+        checks.append((words("fasting_at" if facts.personal else "fasting"), "no_food"))
     if rules.clear_liquids_hours is not None:
-        checks.append(words("clear_liquids_at" if facts.personal else "clear_liquids"))
+        checks.append((words("clear_liquids_at" if facts.personal else "clear_liquids"), "clear_liquids"))
     if rules.review_blood_thinners:
-        checks.append(words("blood_thinners"))
+        checks.append((words("blood_thinners"), "medicines"))
     if rules.driver_required:
-        checks.append(words("driver"))
-    checks.append(words("bring_list"))
-    checks += patient.bring if patient else []
-    blocks: list[doc.Block] = [doc.Subheading(words("tell_us_title")), *_bullets(tell)]
-    blocks += [doc.Subheading(words("get_ready_title")), doc.Paragraph(words("before_intro")), *_bullets(checks, "check")]
+        checks.append((words("driver"), "ride_home"))
+    checks.append((words("bring_list"), "checklist"))
+    checks += [(text, None) for text in facts.combined.extras("bring")]
+    blocks: list[doc.Block] = [doc.Subheading(words("tell_us_title")), *_bullets(tell, columns=columns_for(tell))]
+    blocks += [doc.Subheading(words("get_ready_title")), _checklist(checks)]
     if patient is None:
         blocks += _fallback(facts, "preparation")
     return tuple(blocks)
@@ -312,15 +324,16 @@ def _day_of(facts: Facts) -> tuple[doc.Block, ...]:
     words, patient, rules = facts.words, facts.patient, facts.rules
     blocks: list[doc.Block] = []
     if facts.personal:
-        blocks += _bullets([words("arrive_at")], "check")
+        blocks.append(_checklist([(words("arrive_at"), "clock")]))
     elif rules.arrive_early_minutes is not None:
-        blocks += _bullets([words("arrive")], "check")
+        blocks.append(_checklist([(words("arrive"), "clock")]))
     steps = _bullets(facts.combined.steps(), "number") if patient else _fallback(facts, "procedure_steps", style="number")
-    how_long = (doc.Paragraph(words("duration")),) if rules.duration_minutes else ()
-    if patient is None and not how_long:
-        how_long = _fallback(facts, "duration")
+    if rules.duration_minutes:
+        steps = (doc.Paragraph(words("duration")), *steps)  # how long it takes, before the steps
+    elif patient is None:
+        steps = (*steps, *_fallback(facts, "duration"))
     feel = _bullets(patient.feel) if patient else _fallback(facts, "patient_experience")
-    for key, content in (("what_happens", steps), ("how_long", how_long), ("what_you_feel", feel)):
+    for key, content in (("what_happens", steps), ("what_you_feel", feel)):
         if content:
             blocks += [doc.Subheading(words(key)), *content]
     return tuple(blocks)
@@ -377,12 +390,13 @@ def _when_to_call(facts: Facts) -> tuple[doc.Block, ...]:
         contacts.append(words("call_after_hours"))
     if not signs.emergency:
         contacts.append(words("call_emergency"))
-    return (doc.Callout(words("heading_when_to_call"), groups, tuple(contacts)),)
+    every = [sign for _, listed in signs.tiers() for sign in listed]
+    return (doc.Callout(words("heading_when_to_call"), groups, tuple(contacts), columns_for(every)),)
 
 
 def _questions(facts: Facts) -> tuple[doc.Block, ...]:
     questions = facts.patient.questions if facts.patient else []
-    return (*_bullets(questions), doc.Paragraph(facts.words("teach_back")))
+    return (*_bullets(questions, columns=columns_for(questions)), doc.Paragraph(facts.words("teach_back")))
 
 
 BUILDERS: dict[str, Callable[[Facts], tuple[doc.Block, ...]]] = {

@@ -15,6 +15,7 @@ class Item:
     text: str
     label: str | None = None  # shown in bold before the text
     children: tuple[Item, ...] = ()
+    icon: str | None = None  # a small picture beside the text (see handouts/icons.py)
 
 
 @dataclass(frozen=True)
@@ -28,6 +29,7 @@ class Paragraph:
 class ItemList:
     style: Literal["bullet", "check", "number"]
     items: tuple[Item, ...]
+    columns: int = 1  # short items may sit side by side
 
 
 @dataclass(frozen=True)
@@ -42,6 +44,7 @@ class Callout:
     title: str
     groups: tuple[tuple[str, tuple[Item, ...]], ...]  # (tier heading, its items)
     contacts: tuple[str, ...]  # lines shown large and bold: phone numbers, emergency number
+    columns: int = 1
 
 
 @dataclass(frozen=True)

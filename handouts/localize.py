@@ -81,7 +81,7 @@ def declared_languages(spec) -> list[str]:
 def language_findings(project, loaded: LoadedLayout, file: str) -> list[tuple[str, str, str]]:
     """(level, where, message) for `layout check`: for each language the layout declares, the clinic's
     own words it lacks, and the characters its fonts cannot print."""
-    from handouts.content.translation import sections, texts, translation_files
+    from handouts.content.translation import texts, translated_sections, translation_files
     from handouts.fonts import font_family
     from handouts.languages import languages
     from handouts.project import _wording_for
@@ -113,7 +113,7 @@ def language_findings(project, loaded: LoadedLayout, file: str) -> list[tuple[st
                     translation = load(project, procedure_code, code)
                 except HandoutsError:
                     continue
-                text += " ".join(t for value in sections(translation.patient, translation.warning_signs).values() for t in texts(value))
+                text += " ".join(t for value in translated_sections(translation).values() for t in texts(value))
         lacking = sorted({c for c in text if c not in family.charset and ord(c) >= 32 and not c.isspace()})
         if lacking:
             shown = " ".join(lacking[:12]) + (" …" if len(lacking) > 12 else "")

@@ -1,10 +1,12 @@
 """Several codes, one visit, told once.
 
 Codes booked together describe one visit: an anesthesia code, a main procedure, its imaging guidance, an
-extra level. The code with the leading role tells the story (its title, its steps, its after-care); the
-others add what they mean in place: a few words to the title, a sentence to the steps, and their facts
-(the strictest fasting, any driver, what the visit uses). Nothing is merged by string similarity: topics
-come from facts, and each fact is stated once by the wording.
+extra level. The code that names the treatment leads and tells the story (its title, its steps, its
+after-care and warning signs): a main procedure; else an add-on level of one (it implies its main
+procedure); else the anesthesia code (it describes the procedure it is for); guidance never leads. The
+others add what they mean in place: a few words to the title, a sentence to the steps, their own warning
+signs, and their facts (the strictest fasting, any driver, what the visit uses). Nothing is merged by
+string similarity: topics come from facts, and each fact is stated once by the wording.
 
 The result does not depend on the order the codes were given in.
 """
@@ -17,7 +19,7 @@ from dataclasses import dataclass
 from handouts.schema import PHASES, HandoutParams, Procedure, Review, WarningSigns
 
 RULE_FIELDS = ("fasting_hours", "clear_liquids_hours", "arrive_early_minutes", "driver_required", "review_blood_thinners")
-ROLE_ORDER = {"main": 0, "anesthesia": 1, "guidance": 2, "add_on": 3}
+ROLE_ORDER = {"main": 0, "add_on": 1, "anesthesia": 2, "guidance": 3}
 
 
 def with_overrides(rules: HandoutParams, overrides) -> HandoutParams:
@@ -52,13 +54,21 @@ class Combined:
         """What the other codes add to the title ("with a live X-ray to guide the needle")."""
         return tuple(p.patient.title_with if p.patient and p.patient.title_with else title_of(p) for p in self.others)
 
+    def extras(self, field: str) -> list[str]:
+        """A list every code adds to (what to tell us first, what to bring), each line once."""
+        return unique(text for p in self.procedures if p.patient for text in getattr(p.patient, field))
+
     def steps(self) -> list[str]:
         """The lead's steps by phase, with each other code's sentences added at the start or end of theirs."""
         if self.lead.patient is None:
             return []
         out: list[str] = []
+        covered = set(self.lead.patient.steps.covers)
         for phase in PHASES:
-            added = [a for p in self.others if p.patient for a in p.patient.adds_steps if a.phase == phase]
+            added = [
+                a for p in self.others if p.patient for a in p.patient.adds_steps
+                if a.phase == phase and a.topic not in covered
+            ]
             out += [a.text for a in added if a.at == "start"]
             out += getattr(self.lead.patient.steps, phase)
             out += [a.text for a in added if a.at == "end"]
@@ -70,7 +80,7 @@ def title_of(procedure: Procedure) -> str:
 
 
 def rank(procedure: Procedure) -> tuple[int, str]:
-    """The lead first: a main procedure, then anesthesia, then guidance, then an add-on."""
+    """The lead first: a main procedure, then an add-on level, then anesthesia, then guidance."""
     return (ROLE_ORDER[procedure.kind], procedure.code)
 
 
@@ -90,13 +100,16 @@ def unique(items, key=normalized):
 
 
 def strictest(rules: list[HandoutParams]) -> HandoutParams:
+    """The strictest of every rule; the lead's (first) warning signs with what the others add."""
+
     def most(name: str):
         values = [getattr(r, name) for r in rules if getattr(r, name) is not None]
         return max(values) if values else None
 
     durations = [r.duration_minutes for r in rules if r.duration_minutes is not None]
+    lead, others = rules[0], rules[1:]
     signs = {
-        tier: unique(sign for r in rules for sign in getattr(r.warning_signs, tier))
+        tier: unique([*getattr(lead.warning_signs, tier), *(s for r in others for s in getattr(r.adds_warning_signs, tier))])
         for tier in ("emergency", "call_now", "office_hours")
     }
     return HandoutParams(
@@ -141,7 +154,7 @@ def booked_alone_warning(procedures: list[Procedure]) -> str | None:
         return None
     lead = sorted(procedures, key=rank)[0]
     if lead.kind == "anesthesia" and len(procedures) > 1:
-        return None  # anesthesia with its guidance or levels: the usual way these are booked
+        return None  # anesthesia with its guidance: the procedure it is for is described by the anesthesia code
     usual = sorted({code for p in procedures for code in p.primary_codes})
     what = "an add-on code" if lead.kind in ("add_on", "guidance") else "an anesthesia code"
     codes = ", ".join(p.code for p in procedures)

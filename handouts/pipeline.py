@@ -48,7 +48,16 @@ def render_to_file(
 ) -> Path:
     if not queries:
         raise HandoutsError("no procedure given; name one or more codes (or give codes: in the appointment file)")
+    if language:
+        from handouts.languages import parse_choice
+
+        parse_choice(language)  # a bad --language is the one error, before any warning about the codes
     procedures = [project.procedure(query) for query in queries]
+    from handouts.merge import booked_alone_warning
+
+    note = booked_alone_warning(procedures)
+    if note:
+        warn(note)
     layout = project.layout(layout_name)
     languages = language_choice(language, appointment, layout)
     # In memory first: a failure leaves no file.

@@ -78,8 +78,12 @@ def labelled(item_text: str, label: str | None) -> str:
 class Styles:
     """Paragraph styles derived from the handout's style: sizes scale with the base size."""
 
-    def __init__(self, style: doc.Style, fonts: FontFamily):
+    def __init__(self, style: doc.Style, fonts: FontFamily, large_print: bool = False):
         size = style.base_size
+        # Large print is one column throughout (American Council of the Blind): no side-by-side lists.
+        self.max_columns = 1 if large_print else 2
+        # Large print gives the line to the words (the pictures would take a fifth of it at 18 pt).
+        self.icons = not large_print
         color = rl_colors.HexColor
         self.fonts = fonts
         self.size = size
@@ -94,16 +98,17 @@ class Styles:
             "body",
             fontName=fonts.regular,
             fontSize=size,
-            leading=round(size * 1.4, 1),
+            leading=round(size * (1.15 if large_print else 1.2), 1),  # print guides: at least 1.15
             textColor=self.text,
             alignment=TA_LEFT,
             bulletFontName=fonts.regular,
-            spaceAfter=size * 0.5,
+            spaceAfter=size * 0.4,
         )
         self.body = base
-        self.item = ParagraphStyle("item", base, spaceAfter=size * 0.35)
+        self.item = ParagraphStyle("item", base, spaceAfter=size * 0.22)
+        title = 1.5 if large_print else 1.85  # large print: 27 pt, still the largest on the page
         self.title = ParagraphStyle(
-            "title", base, fontName=fonts.bold, fontSize=size * 1.85, leading=size * 2.2,
+            "title", base, fontName=fonts.bold, fontSize=size * title, leading=size * title * 1.18,
             textColor=self.primary, spaceAfter=size * 0.2,
         )
         self.subtitle = ParagraphStyle(
@@ -112,15 +117,18 @@ class Styles:
         )
         self.code_line = ParagraphStyle(
             "code", base, leading=size * 1.3,
-            textColor=self.muted, spaceAfter=size * 0.6,
+            textColor=self.muted, spaceAfter=size * 0.45,
         )
+        # Large print: headings at 22 pt and more (American Council of the Blind), not scaled further, so
+        # the page holds text rather than headings.
+        h2, h3 = (1.25, 1.23) if large_print else (1.4, 1.22)
         self.heading = ParagraphStyle(
-            "h2", base, fontName=fonts.bold, fontSize=size * 1.4, leading=size * 1.75,
-            textColor=color(style.heading), spaceBefore=size * 1.1, spaceAfter=size * 0.45,
+            "h2", base, fontName=fonts.bold, fontSize=size * h2, leading=size * h2 * 1.2,
+            textColor=color(style.heading), spaceBefore=size * 0.55, spaceAfter=size * 0.25,
         )
         self.subheading = ParagraphStyle(
-            "h3", base, fontName=fonts.bold, fontSize=size * 1.25, leading=size * 1.6,
-            spaceBefore=size * 0.5, spaceAfter=size * 0.3,
+            "h3", base, fontName=fonts.bold, fontSize=size * h3, leading=size * h3 * 1.2,
+            spaceBefore=size * 0.2, spaceAfter=size * 0.15,
         )
         self.callout_title = ParagraphStyle(
             "callout-title", self.heading, textColor=self.text, spaceBefore=0, spaceAfter=size * 0.3
@@ -130,15 +138,15 @@ class Styles:
         )
         self.draft = ParagraphStyle(
             "draft", base, fontName=fonts.bold, textColor=self.text,
-            borderColor=self.text, borderWidth=1.5, borderPadding=(4, 6, 5, 6), spaceBefore=4, spaceAfter=size,
+            borderColor=self.text, borderWidth=1.5, borderPadding=(4, 6, 5, 6), spaceBefore=4, spaceAfter=size * 0.75,
         )
         self.notice = ParagraphStyle(
             "notice", base, textColor=self.text, borderColor=self.muted, borderWidth=1, borderPadding=(4, 6, 5, 6),
             spaceBefore=4, spaceAfter=size * 0.8,
         )
-        self.tier = ParagraphStyle("tier", base, fontName=fonts.bold, spaceBefore=size * 0.4, spaceAfter=size * 0.3)
+        self.tier = ParagraphStyle("tier", base, fontName=fonts.bold, spaceBefore=size * 0.3, spaceAfter=size * 0.2)
         # Warning items get more room between them, so a two-line item never reads as two.
-        self.warning_item = ParagraphStyle("warning-item", base, spaceAfter=size * 0.6)
+        self.warning_item = ParagraphStyle("warning-item", base, spaceAfter=size * 0.4)
         self.key = ParagraphStyle("key", base, fontName=fonts.bold, spaceAfter=0)
         self.value = ParagraphStyle("value", base, spaceAfter=0)
 
@@ -146,33 +154,47 @@ class Styles:
 class Marked(Flowable):
     """A paragraph with a marker hanging in the left gutter: a check box, a bullet, or a number."""
 
-    def __init__(self, paragraph: Paragraph, marker: str | None, indent: float, gutter: float, styles: Styles):
+    def __init__(
+        self, paragraph: Paragraph, marker: str | None, indent: float, gutter: float, styles: Styles,
+        icon: str | None = None,
+    ):
         super().__init__()
         self.paragraph = paragraph
         self.marker = marker  # "check", "bullet", "1.", or None for the continuation of a split item
         self.indent = indent
         self.gutter = gutter
         self.styles = styles
+        self.icon = icon
+        self.icon_size = paragraph.style.leading * 1.05
+        self.text_x = indent + gutter + (self.icon_size + styles.size * 0.45 if icon else 0)
         self.spaceAfter = paragraph.style.spaceAfter
 
     def wrap(self, available_width, available_height):
-        _, self.height = self.paragraph.wrap(available_width - self.indent - self.gutter, available_height)
+        _, text_height = self.paragraph.wrap(available_width - self.text_x, available_height)
+        self.height = max(text_height, self.icon_size if self.icon else 0)
         self.width = available_width
         return self.width, self.height
 
     def split(self, available_width, available_height):
-        parts = self.paragraph.split(available_width - self.indent - self.gutter, available_height)
+        parts = self.paragraph.split(available_width - self.text_x, available_height)
         if len(parts) < 2:
             return []
         return [
-            Marked(parts[0], self.marker, self.indent, self.gutter, self.styles),
-            Marked(parts[1], None, self.indent, self.gutter, self.styles),
+            Marked(parts[0], self.marker, self.indent, self.gutter, self.styles, self.icon),
+            Marked(parts[1], None, self.indent, self.gutter + (self.text_x - self.indent - self.gutter), self.styles),
         ]
 
     def draw(self):
         canvas = self.canv
         style = self.paragraph.style
-        self.paragraph.drawOn(canvas, self.indent + self.gutter, 0)
+        text_height = self.paragraph.height
+        self.paragraph.drawOn(canvas, self.text_x, self.height - text_height)
+        if self.icon:
+            from handouts.icons import draw_icon
+
+            top = self.height - style.fontSize * 0.15
+            draw_icon(canvas, self.icon, self.indent + self.gutter, top - self.icon_size * 0.92, self.icon_size,
+                      self.styles.accent)
         if self.marker is None:
             return
         baseline = self.height - style.fontSize
@@ -200,11 +222,30 @@ def item_flowables(
     for number, item in enumerate(items, start=1):
         marker = f"{number}." if style == "number" else style
         paragraph = Paragraph(labelled(item.text, item.label), paragraph_style or styles.item)
-        out.append(Marked(paragraph, marker, depth * gutter, gutter, styles))
+        out.append(Marked(paragraph, marker, depth * gutter, gutter, styles, item.icon if styles.icons else None))
         if item.children:
             # Nested items are plain bullets (a sub-step is not something to tick on its own).
             out.extend(item_flowables(item.children, "bullet", styles, depth + 1))
     return out
+
+
+def grid(flowables: list[Flowable], columns: int, width: float, gap: float, font: str) -> list[Flowable]:
+    """Short items side by side (row by row), so a list of short lines does not run down a whole page."""
+    if columns < 2 or len(flowables) < 2:
+        return flowables
+    column = (width - gap * (columns - 1)) / columns
+    rows = [flowables[i:i + columns] for i in range(0, len(flowables), columns)]
+    rows[-1] = rows[-1] + [""] * (columns - len(rows[-1]))
+    table = Table(rows, colWidths=[column + (gap if i < columns - 1 else 0) for i in range(columns)], hAlign="LEFT")
+    table.setStyle(TableStyle([
+        ("FONT", (0, 0), (-1, -1), font),  # else ReportLab lists Helvetica, unused
+        ("VALIGN", (0, 0), (-1, -1), "TOP"),
+        ("LEFTPADDING", (0, 0), (-1, -1), 0),
+        ("RIGHTPADDING", (0, 0), (-1, -1), gap),
+        ("TOPPADDING", (0, 0), (-1, -1), 0),
+        ("BOTTOMPADDING", (0, 0), (-1, -1), 0),
+    ]))
+    return [table]
 
 
 def block_flowables(block: doc.Block, styles: Styles, width: float) -> list[Flowable]:
@@ -212,9 +253,10 @@ def block_flowables(block: doc.Block, styles: Styles, width: float) -> list[Flow
         style = styles.contact if block.strong else styles.body
         return [Paragraph(labelled(block.text, block.label), style)]
     if isinstance(block, doc.ItemList):
-        return item_flowables(block.items, block.style, styles)
+        columns = min(block.columns, styles.max_columns)
+        return grid(item_flowables(block.items, block.style, styles), columns, width, styles.size, styles.fonts.regular)
     if isinstance(block, doc.Subheading):
-        return [CondPageBreak(styles.size * 6), Paragraph(markup(block.text), styles.subheading)]
+        return [CondPageBreak(styles.size * 4.0), Paragraph(markup(block.text), styles.subheading)]
     if isinstance(block, doc.Callout):
         return [callout_table(block, styles, width)]
     if isinstance(block, doc.KeyValues):
@@ -231,15 +273,18 @@ def callout_table(callout: doc.Callout, styles: Styles, width: float) -> Flowabl
     kept whole would jump to the next page and leave a gap). A tier's heading stays with its first item."""
     rows: list[list[Flowable]] = [[Paragraph(markup(callout.title), styles.callout_title)]]
     keep: list[tuple[int, int]] = []
+    pad = styles.size * 0.75
+    inner = width - 2 * pad
     for heading, items in callout.groups:
         keep.append((len(rows), len(rows) + 1))
         rows.append([Paragraph(markup(heading), styles.tier)])
-        rows.extend([flowable] for flowable in item_flowables(items, "bullet", styles, paragraph_style=styles.warning_item))
+        flowables = item_flowables(items, "bullet", styles, paragraph_style=styles.warning_item)
+        columns = min(callout.columns, styles.max_columns)
+        rows.extend([flowable] for flowable in grid(flowables, columns, inner, styles.size, styles.fonts.regular))
     rows.append([Spacer(1, styles.size * 0.3)])
     first_contact = len(rows)
     rows.extend([Paragraph(markup(line), styles.contact)] for line in callout.contacts)
     keep.append((first_contact - 1, len(rows) - 1))
-    pad = styles.size * 0.9
     table = Table(rows, colWidths=[width], hAlign="LEFT")
     commands = [
         ("FONT", (0, 0), (-1, -1), styles.fonts.regular),  # else ReportLab lists Helvetica, unused
@@ -309,7 +354,7 @@ def section_flowables(section: doc.Section, styles: Styles, width: float) -> lis
     if section.heading and not section.heading_in_box:
         # A heading needs a few lines of its section under it; rather than keep it with the whole next
         # block (which can leave half a page empty), start a new page only when little room is left.
-        out += [CondPageBreak(styles.size * 8), Paragraph(markup(section.heading), styles.heading)]
+        out += [CondPageBreak(styles.size * 4.8), Paragraph(markup(section.heading), styles.heading)]
     for block in section.blocks:
         out.extend(block_flowables(block, styles, width))
     return out
@@ -321,7 +366,7 @@ FOOTER_MIN_SIZE = 11.0  # the clinic's phone number must stay readable
 
 
 def footer_size(base_size: float) -> float:
-    return max(FOOTER_MIN_SIZE, base_size * 0.8)
+    return min(max(FOOTER_MIN_SIZE, base_size * 0.8), 12.0)
 
 
 def footer_height(base_size: float) -> float:
@@ -396,7 +441,7 @@ def check_glyphs(handout: doc.Handout, fonts: FontFamily) -> None:
 def render(handout: doc.Handout) -> bytes:
     fonts = font_family(handout.style.font_family, handout.style.font_files)
     check_glyphs(handout, fonts)
-    styles = Styles(handout.style, fonts)
+    styles = Styles(handout.style, fonts, handout.large_print)
     page_width, page_height = PAGE_SIZES[handout.page.size]
     top, right, bottom, left = (m * inch for m in handout.page.margins_in)
     width = page_width - left - right

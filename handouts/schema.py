@@ -139,6 +139,8 @@ class HandoutParams(Strict):
     duration_minutes: tuple[Minutes, Minutes] | None = None  # the procedure itself: (shortest, longest)
     observe_minutes: Minutes | None = None  # resting with the clinic afterwards
     warning_signs: WarningSigns = WarningSigns()
+    # What this code adds to the warning signs of the code that leads, when booked with it.
+    adds_warning_signs: WarningSigns = WarningSigns()
 
     @model_validator(mode="after")
     def _consistent(self) -> HandoutParams:
@@ -158,6 +160,8 @@ class HandoutParams(Strict):
 
 Role = Literal["main", "anesthesia", "guidance", "add_on"]
 Phase = Literal["prepare", "numb", "treat", "finish"]
+# What a step is about, so that a code booked with another never tells the same step twice.
+StepTopic = Literal["sedation", "anesthesia", "x_ray", "more_levels"]
 PHASES: tuple[str, ...] = typing.get_args(Phase)
 
 
@@ -168,6 +172,7 @@ class Steps(Strict):
     numb: list[str] = []
     treat: list[str] = []
     finish: list[str] = []
+    covers: list[StepTopic] = []  # topics these steps already tell: another code's step on them is left out
 
     def count(self) -> int:
         return sum(len(getattr(self, phase)) for phase in PHASES)
@@ -179,6 +184,7 @@ class AddedStep(Strict):
     phase: Phase
     at: Literal["start", "end"] = "start"
     text: str
+    topic: StepTopic | None = None  # left out when the leading code's steps already cover it
 
 
 # The patient-text fields that are prose or lists, in the order a patient reads them.
@@ -336,6 +342,7 @@ class Procedure(Strict):
         }
         if self.add_on:
             data["add_on"] = True
+        if self.primary_codes:
             data["primary_codes"] = [quoted(code) for code in self.primary_codes]
         for name in SECTION_FIELDS:
             if name == "risks":

@@ -14,6 +14,7 @@ import pytest
 from conftest import LAYOUTS, files_under, pdf_reader, pdf_text, run
 from handouts.build import plan, shard_of
 from handouts.project import Project
+from handouts.yamlio import dump_yaml, parse_yaml
 
 
 def library(project: Path) -> Path:
@@ -53,14 +54,16 @@ def test_full_build_then_nothing_then_one_edit(project):
     assert pdfs(library(project)) == files
 
     procedure = project / "procedures" / "77003.yaml"
-    procedure.write_text(procedure.read_text().replace("- Bleeding\n", "- Some bleeding\n"))
+    data = parse_yaml(procedure.read_text(), "x")
+    data["patient"]["risks"][0] = "Some bleeding where the needle went in."
+    procedure.write_text(dump_yaml(data))
     third = run(project, "build", "--jobs", "1")
     assert built_keys(third.stderr) == [f"{layout}/77003" for layout in sorted(LAYOUTS)]
     after = pdfs(library(project))
     changed = sorted(k for k in after if after[k] != files.get(k))
     # Only northgate-pain shows the risks section, so only its bytes differ.
     assert changed == ["northgate-pain/77003-x-ray-guidance-for-a-spine-injection.pdf"]
-    assert "Some bleeding" in pdf_text(library(project) / changed[0])
+    assert "Some bleeding where the needle went in." in pdf_text(library(project) / changed[0])
 
 
 def test_editing_a_layout_or_its_logo_rebuilds_only_that_layout(project):
@@ -163,7 +166,9 @@ def test_one_failing_handout_does_not_stop_the_others(project):
     procedure.write_text(procedure.read_text().replace("- Nurses\n", "- Nurses 😀\n"))
     result = run(project, "build", "-j", "1", "-l", "riverside-spine", "-l", "default")
     assert result.exit_code == 0  # personnel is not on the handout: nothing fails
-    procedure.write_text(procedure.read_text().replace("- Ice packs may", "- 😀 Ice packs may"))
+    data = parse_yaml(procedure.read_text(), "x")
+    data["patient"]["after"][0] = "😀 " + data["patient"]["after"][0]
+    procedure.write_text(dump_yaml(data))
     result = run(project, "build", "-j", "2", "-l", "riverside-spine", "-l", "default")
     assert result.exit_code == 1
     failures = [line for line in result.stderr.splitlines() if line.startswith("Error:")]

@@ -111,13 +111,13 @@ BAD_INPUTS = {
         "wording.heading_befor: unknown wording key; did you mean 'heading_before'?",
     ),
     "wording template error": (
-        lambda p: replace_in(p / "layouts/northgate-pain/layout.yaml", "{{ clinic.emergency_number }}", "{{ clinic.emergancy }}"),
+        lambda p: replace_in(p / "layouts/northgate-pain/layout.yaml", "Call the pain clinic", "Call {{ clinic.emergancy }}"),
         ["render", "64634", "-l", "northgate-pain"],
-        "wording.call_emergency (layout 'northgate-pain'): template problem",
+        "wording.call_tier_call_now (layout 'northgate-pain'): template problem",
     ),
     "sandbox escape attempt in wording": (
         lambda p: replace_in(
-            p / "layouts/northgate-pain/layout.yaml", "{{ clinic.emergency_number }}",
+            p / "layouts/northgate-pain/layout.yaml", "Call the pain clinic",
             "{{ clinic.__class__.__mro__[1].__subclasses__() }}",
         ),
         ["render", "64634", "-l", "northgate-pain"],

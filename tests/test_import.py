@@ -13,7 +13,7 @@ from handouts.schema import Procedure, validate
 from handouts.yamlio import parse_yaml
 
 # Added by hand after import (see README: curating a procedure).
-HAND_CURATED = {"title", "handout", "review", "primary_codes"}
+HAND_CURATED = {"title", "handout", "review", "primary_codes", "patient", "role"}
 HEADINGS = {
     "Summary": "summary", "Purpose": "purpose", "Indications": "indications", "Preparation": "preparation",
     "Procedure Description": "procedure_steps", "Duration": "duration", "Setting": "setting",

@@ -42,7 +42,8 @@ def test_readme_example_runs(tutorial, command, monkeypatch):
     project = tutorial
     monkeypatch.chdir(project)
     seed_dir = str(SEEDS["01992"].parent)
-    args = [arg.replace("../shared/seeds", seed_dir) for arg in shlex.split(command)[1:]]
+    args = [arg.replace("../shared/seeds", seed_dir).replace("tests/data/seeds", seed_dir)
+            for arg in shlex.split(command)[1:]]
     result = run(project, *args)
     assert result.exit_code == 0, result.output
 

@@ -31,26 +31,38 @@ def repo() -> Project:
 @pytest.mark.parametrize("layout_name", LAYOUTS)
 @pytest.mark.parametrize("code", sorted(SEEDS))
 def test_each_procedure_renders_with_each_layout(repo, code, layout_name):
+    from handouts.merge import title_of
+
     procedure = repo.procedure(code)
     layout = repo.layout(layout_name)
     pdf = render_pdf(procedure, layout)
     reader = pdf_reader(pdf)
     text = pdf_text(pdf)
+    patient = procedure.patient
 
-    assert folded(procedure.title) in text
+    assert folded(title_of(procedure)) in text
     assert f"CPT code {code}" in text
+    assert folded(patient.purpose) in text
     if "before" in layout.layout.sections:
-        for item in all_items(procedure.preparation):
+        for item in patient.bring:
             assert folded(item) in text
         fasting = procedure.handout.fasting_hours
         assert ("Do not eat any food for" in text) == (fasting is not None)
         if fasting is not None:
             assert f"Do not eat any food for {fasting:g} hours" in text
+    if "day_of" in layout.layout.sections:
+        for phase in ("prepare", "numb", "treat", "finish"):
+            for step in getattr(patient.steps, phase):
+                assert folded(step) in text
     if "after" in layout.layout.sections:
-        for item in all_items(procedure.recovery):
+        for item in patient.after + patient.relief:
             assert folded(item) in text
-    for sign in procedure.handout.warning_signs:
-        assert folded(sign) in text
+    for _, signs in procedure.handout.warning_signs.tiers():
+        for sign in signs:
+            assert folded(sign) in text
+    # Only the patient text prints: none of the imported page's own sentences.
+    for block in procedure.procedure_steps + procedure.recovery:
+        assert folded(block.text) not in text
     assert layout.layout.clinic.phone in text
     assert "DRAFT – content not clinically reviewed" in text
 
@@ -62,9 +74,9 @@ def test_each_procedure_renders_with_each_layout(repo, code, layout_name):
         assert f"Page {number} of {pages}" in folded(reader.pages[number - 1].extract_text())
 
     meta = reader.metadata
-    assert meta.title.startswith(procedure.title)
+    assert meta.title.startswith(title_of(procedure))
     assert meta.author == layout.layout.clinic.name
-    assert procedure.title in meta.subject
+    assert title_of(procedure) in meta.subject
     assert reader.trailer["/Root"]["/Lang"] == "en"
 
 
@@ -78,8 +90,10 @@ def test_fonts_are_embedded_and_text_is_large(repo):
         descendant = font["/DescendantFonts"][0].get_object() if "/DescendantFonts" in font else font
         assert "/FontFile2" in descendant["/FontDescriptor"]  # the TrueType program is in the file
 
+    from handouts.merge import title_of
+
     procedure = repo.procedure("64634")
-    running = ("Riverside Spine Center", procedure.title, "Content version", "Page ")
+    running = ("Riverside Spine Center", title_of(procedure), "Content version", "Page ")
     sizes = []
 
     def visit(text, cm, tm, font_dict, font_size):
@@ -107,10 +121,13 @@ def test_a_procedure_ten_times_longer_flows_over_more_pages(project):
     normal = pdf_reader(render_pdf(repo.procedure("64634"), repo.layout("default")))
     path = project / "procedures" / "64634.yaml"
     data = parse_yaml(path.read_text(), "x")
-    for key in ("summary", "preparation", "procedure_steps", "recovery", "patient_experience"):
-        value = data[key]
-        data[key] = "\n\n".join([value] * 10) if isinstance(value, str) else value * 10
-    data["handout"]["warning_signs"] = data["handout"]["warning_signs"] * 10
+    patient = data["patient"]
+    for key in ("what_is_it", "bring", "after", "feel", "relief"):
+        value = patient[key]
+        patient[key] = "\n\n".join([value] * 10) if isinstance(value, str) else value * 10
+    patient["steps"]["treat"] = patient["steps"]["treat"] * 10
+    for tier, signs in data["handout"]["warning_signs"].items():
+        data["handout"]["warning_signs"][tier] = signs * 10
     path.write_text(dump_yaml(data))
     long_pdf = render_pdf(Project(project).procedure("64634"), repo.layout("default"))
     reader = pdf_reader(long_pdf)
@@ -132,14 +149,14 @@ HOSTILE = [
 def test_markup_and_template_syntax_in_content_appear_literally(project):
     path = project / "procedures" / "01992.yaml"
     data = parse_yaml(path.read_text(), "x")
-    data["title"] = HOSTILE[0]
-    data["preparation"] = HOSTILE
-    data["handout"]["warning_signs"] = HOSTILE
+    data["patient"]["title"] = HOSTILE[0]
+    data["patient"]["bring"] = HOSTILE
+    data["handout"]["warning_signs"] = {"call_now": HOSTILE}
     path.write_text(dump_yaml(data))
     repo = Project(project)
     handout = compose(repo.procedure("01992"), repo.layout("riverside-spine"))
     callout = next(b for s in handout.sections for b in s.blocks if isinstance(b, Callout))
-    assert [item.text for item in callout.items] == HOSTILE
+    assert [item.text for _, items in callout.groups for item in items] == HOSTILE
     text = pdf_text(render_pdf(repo.procedure("01992"), repo.layout("riverside-spine")))
     for line in HOSTILE:
         assert text.count(folded(line)) >= 2  # in the checklist and in the warning box
@@ -152,7 +169,7 @@ def test_markup_and_template_syntax_in_content_appear_literally(project):
 def test_characters_the_font_cannot_print_are_refused_clearly(project, bad, shown, tmp_path):
     path = project / "procedures" / "01992.yaml"
     data = parse_yaml(path.read_text(), "x")
-    data["recovery"] = [bad]
+    data["patient"]["after"] = [bad]
     path.write_text(dump_yaml(data))
     out = tmp_path / "x.pdf"
     result = run(project, "render", "01992", "-o", str(out))
@@ -164,7 +181,7 @@ def test_characters_the_font_cannot_print_are_refused_clearly(project, bad, show
 def test_control_characters_do_not_break_the_pdf(project):
     path = project / "procedures" / "01992.yaml"
     data = parse_yaml(path.read_text(), "x")
-    data["recovery"] = ["Rest\x07 well\x1b today"]
+    data["patient"]["after"] = ["Rest\x07 well\x1b today"]
     path.write_text(dump_yaml(data))
     repo = Project(project)
     assert "Rest well today" in pdf_text(render_pdf(repo.procedure("01992"), repo.layout("default")))
@@ -175,6 +192,6 @@ def test_layout_order_and_headings_come_from_the_layout(repo):
     assert [s.id for s in northgate.sections][:3] == ["what_is_it", "when_to_call", "before"]
     assert northgate.sections[2].heading == "Getting ready"
     riverside = compose(repo.procedure("01992"), repo.layout("riverside-spine"))
-    checklist = next(b for b in riverside.sections[1].blocks if isinstance(b, ItemList))
-    assert checklist.style == "check"
+    checklist = next(b for b in riverside.sections[1].blocks if isinstance(b, ItemList) and b.style == "check")
     assert checklist.items[0].text == "Do not eat any food for 8 hours before your procedure."
+    assert checklist.items[0].icon == "no_food"

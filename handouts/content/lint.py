@@ -36,8 +36,10 @@ TOPICS = {
 }
 STOPPING = re.compile(r"\b(stop|stopping|hold|holding|adjust\w*|change)\b", re.I)
 # Words that turn a hedge into a requirement nobody can act on ("changes may be required").
-REQUIREMENT = re.compile(r"\b(need\w*|requir\w*|necessary|have to|adjust\w*|advised|directed|recommended|should)\b", re.I)
+REQUIREMENT = re.compile(r"\b(needs?|needed|requir\w*|necessary|have to|adjust\w*|advised|directed|recommended|should)\b", re.I)
 RESTART_FIELDS = {"after"}
+# The standard after-care line already says "for 24 hours" / "for the rest of the day".
+DAY_AFTER = re.compile(r"\b(24 hours|today|tonight|rest of the day|tomorrow|the first day)\b", re.I)
 
 
 @dataclass(frozen=True)
@@ -236,6 +238,8 @@ def _contradictions(key: str, section: str, sentence: str, rules, file: str, add
             continue
         if topic == "blood thinners" and section in RESTART_FIELDS and not re.search(r"\bstop", sentence, re.I):
             continue  # after-care saying when to restart is expected
+        if topic == "ride home" and section in RESTART_FIELDS and not DAY_AFTER.search(sentence):
+            continue  # "do not drive while you take strong pain pills" is its own instruction
         if topic == "blood thinners" and STOPPING.search(sentence) and rules.review_blood_thinners:
             add(Finding("error", "contradiction", file, key,
                         "talks about stopping blood thinners, beside the rule \"ask us; do not stop it on your own\"; "

@@ -21,7 +21,7 @@ _YOU = re.compile(r"\b(you|your|yours|yourself|you'll|you're|you've|you'd)\b", r
 _PASSIVE = re.compile(
     r"\b(am|is|are|was|were|be|been|being|get|gets|got)\s+(?:\w+ly\s+)?(\w+ed|done|given|made|seen|taken|"
     r"put|kept|told|shown|known|held|found|left|set|sent|brought|felt|paid|said|sold|written|chosen|"
-    r"driven|eaten|hidden|broken|spoken|worn|torn|cut|hurt)\b(?!\s+(?:to|up|on)\b)",
+    r"driven|eaten|hidden|broken|spoken|worn|torn|cut|hurt)\b",
     re.IGNORECASE,
 )
 # Adjectives ending in -ed that are not passives ("be tired", "feel relaxed" is still fine to read).
@@ -129,7 +129,9 @@ _IMPERATIVES = {
     "leave", "let", "make", "plan", "put", "read", "remove", "rest", "return", "shower", "sit", "start",
     "stop", "take", "tell", "tick", "try", "use", "wait", "walk", "wash", "wear", "write", "have", "be",
     "get", "give", "hold", "lie", "look", "move", "place", "remember", "restart", "see", "show", "skip",
-    "stay", "turn", "watch", "apply", "change", "come", "fill", "note", "pack", "press", "ice",
+    "stay", "turn", "watch", "apply", "change", "come", "fill", "note", "pack", "press", "ice", "arrive",
+    # Items of a "Tell us before your visit if you:" list continue "you": "Are pregnant", "Had a reaction".
+    "are", "had",
 }
 
 

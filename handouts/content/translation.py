@@ -31,7 +31,8 @@ PATIENT_SECTIONS = (
     "title", "title_with", "purpose", "what_is_it", "tell_us", "bring", "steps", "adds_steps", "feel",
     "after", "relief", "risks", "benefits", "alternatives", "questions",
 )
-SECTIONS = (*PATIENT_SECTIONS, *(f"warning_signs.{tier}" for tier in TIERS))
+SIGN_GROUPS = ("warning_signs", "adds_warning_signs")  # its own; what it adds when another code leads
+SECTIONS = (*PATIENT_SECTIONS, *(f"{group}.{tier}" for group in SIGN_GROUPS for tier in TIERS))
 CACHE = 64
 
 
@@ -59,13 +60,23 @@ class Translation(Strict):
     translation: TranslationInfo = TranslationInfo()
     patient: PatientText
     warning_signs: WarningSigns = WarningSigns()
+    adds_warning_signs: WarningSigns = WarningSigns()
 
 
 # ---------------------------------------------------------------- sections and their hashes
 
 
-def sections(patient: PatientText | None, signs: WarningSigns) -> dict[str, Any]:
-    """The non-empty sections of a patient text and its warning signs, as plain data."""
+def english_sections(procedure: Procedure) -> dict[str, Any]:
+    return sections(procedure.patient, procedure.handout.warning_signs, procedure.handout.adds_warning_signs)
+
+
+def translated_sections(translation: Translation) -> dict[str, Any]:
+    return sections(translation.patient, translation.warning_signs, translation.adds_warning_signs)
+
+
+def sections(patient: PatientText | None, signs: WarningSigns, adds: WarningSigns = WarningSigns()) -> dict[str, Any]:
+    """The non-empty sections of a patient text and its warning signs, as plain data. Only words:
+    structure that is not text (which topics the steps cover) is taken from the English."""
     if patient is None:
         return {}
     data = patient.model_dump(mode="json")
@@ -78,9 +89,10 @@ def sections(patient: PatientText | None, signs: WarningSigns) -> dict[str, Any]
             value = {phase: value[phase] for phase in PHASES if value[phase]}
         if value:
             out[name] = value
-    for tier in TIERS:
-        if getattr(signs, tier):
-            out[f"warning_signs.{tier}"] = list(getattr(signs, tier))
+    for group, given in zip(SIGN_GROUPS, (signs, adds)):
+        for tier in TIERS:
+            if getattr(given, tier):
+                out[f"{group}.{tier}"] = list(getattr(given, tier))
     return out
 
 
@@ -102,12 +114,12 @@ def section_hash(value: Any) -> str:
 
 
 def source_hashes(procedure: Procedure) -> dict[str, str]:
-    return {name: section_hash(value) for name, value in sections(procedure.patient, procedure.handout.warning_signs).items()}
+    return {name: section_hash(value) for name, value in english_sections(procedure).items()}
 
 
 def translated_hash(translation: Translation) -> str:
     """What a reviewer approves: the translated text."""
-    data = sections(translation.patient, translation.warning_signs)
+    data = translated_sections(translation)
     return hashlib.sha256(json.dumps(data, sort_keys=True, ensure_ascii=False).encode()).hexdigest()[:16]
 
 
@@ -126,7 +138,7 @@ class Drift:
 
 def drift(procedure: Procedure, translation: Translation) -> Drift:
     english = source_hashes(procedure)
-    translated = sections(translation.patient, translation.warning_signs)
+    translated = translated_sections(translation)
     recorded = translation.translation.source_hashes
     outdated = tuple(name for name in SECTIONS if name in english and name in translated and recorded.get(name) != english[name])
     missing = tuple(name for name in SECTIONS if name in english and name not in translated)
@@ -233,15 +245,28 @@ def localize(project, procedure: Procedure, language: str) -> Localized:
             f"{path}: no {name} for {', '.join(state.missing)} (the English has them); translate them, "
             f"then 'handouts translation stamp {procedure.code} --language {language}'"
         )
-    signs = translation.warning_signs
     title = translation.patient.title or procedure.title
     approved = procedure.review.status == "approved" and is_approved(procedure, translation)
     localized = procedure.model_copy(update={
         "title": title,
-        "patient": translation.patient,
-        "handout": procedure.handout.model_copy(update={"warning_signs": signs}),
+        "patient": _with_structure(translation.patient, procedure.patient),
+        "handout": procedure.handout.model_copy(update={
+            "warning_signs": translation.warning_signs, "adds_warning_signs": translation.adds_warning_signs,
+        }),
     })
     return Localized(localized, approved, state)
+
+
+def _with_structure(translated: PatientText, english: PatientText) -> PatientText:
+    """The translated words in the English structure: which topics the steps cover, and where each
+    added step goes and what it is about (combined codes rely on these never to tell a step twice)."""
+    update: dict[str, Any] = {"steps": translated.steps.model_copy(update={"covers": english.steps.covers})}
+    if len(translated.adds_steps) == len(english.adds_steps):
+        update["adds_steps"] = [
+            mine.model_copy(update={"phase": theirs.phase, "at": theirs.at, "topic": theirs.topic})
+            for mine, theirs in zip(translated.adds_steps, english.adds_steps)
+        ]
+    return translated.model_copy(update=update)
 
 
 # ---------------------------------------------------------------- making and stamping translations
@@ -265,8 +290,11 @@ def new_translation(project, code: str, language: str) -> Path:
         "language": language,
         "translation": {"translator": None, "reviewer": None, "date": None, "status": "draft", "source_hashes": {}},
         "patient": patient_to_data(procedure.patient),
-        "warning_signs": {tier: list(getattr(procedure.handout.warning_signs, tier)) for tier in TIERS if getattr(procedure.handout.warning_signs, tier)},
     }
+    for group in SIGN_GROUPS:
+        signs = getattr(procedure.handout, group)
+        if signs:
+            data[group] = {tier: list(getattr(signs, tier)) for tier in TIERS if getattr(signs, tier)}
     header = (
         f"# {language} translation of procedures/{procedure.code}.yaml's patient text and warning signs.\n"
         "# Replace each English sentence with its translation; keep every number as it is. Then run\n"
@@ -389,7 +417,7 @@ def translation_text(project, procedure: Procedure, language: str) -> str:
     if state.current:
         lines.append("Up to date with the English.")
     lines.append("")
-    for name, value in sections(translation.patient, translation.warning_signs).items():
+    for name, value in translated_sections(translation).items():
         lines += [name, "-" * len(name)]
         for text in texts(value):
             lines += textwrap.wrap(text, 88, initial_indent="- ", subsequent_indent="  ")

@@ -24,10 +24,11 @@ from handouts.content.lint import EMERGENCY_NUMBERS, Finding
 from handouts.content.translation import (
     PATIENT_SECTIONS,
     drift,
+    english_sections,
     is_approved,
     load,
-    sections,
     texts,
+    translated_sections,
     translation_path,
 )
 from handouts.schema import PHASES, Procedure
@@ -125,8 +126,8 @@ def lint_translation(project, procedure: Procedure, language: str) -> Translatio
         add(Finding("error", "translation", file, "(file)",
                     f"no {lang.name} translation; start one with 'handouts translation new {procedure.code} --language {language}'"))
         return report
-    english = sections(procedure.patient, procedure.handout.warning_signs)
-    translated = sections(translation.patient, translation.warning_signs)
+    english = english_sections(procedure)
+    translated = translated_sections(translation)
     _drift_findings(procedure, translation, file, add, language)
     for name, value in translated.items():
         source = english.get(name)
@@ -166,7 +167,7 @@ def _compare(name: str, value, source, file: str, add, language: str) -> None:
             add(Finding("error", "structure", file, name,
                         f"steps per phase differ from the English ({phases_en}); translate each step as one step"))
     elif isinstance(value, list) and len(value) != len(source):
-        add(Finding("error" if name.startswith("warning_signs") else "warning", "structure", file, name,
+        add(Finding("error" if "warning_signs" in name else "warning", "structure", file, name,
                     f"{len(value)} items, the English has {len(source)}; translate each item as one item"))
     # Item by item where the lists line up (the finding names the item); else the section as a whole.
     pairs = list(zip(spanish_items, english_items)) if len(spanish_items) == len(english_items) else [

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from handouts.appointment import Appointment
@@ -99,15 +99,19 @@ def save_personal(
     return made
 
 
-def default_output(project: Project, procedures: list, layout_name: str, appointment: Appointment | None) -> Path:
+def default_output(
+    project: Project, procedures: list, layout_name: str, appointment: Appointment | None, languages: tuple[str, ...] = ("en",)
+) -> Path:
     codes = "-".join(sorted(p.code for p in procedures))
+    # English is the source language and keeps the plain names; any other copy says its language(s).
+    suffix = "" if languages == ("en",) else "-" + "-".join(languages)
     if appointment is None:
         if len(procedures) == 1:
-            return project.output_dir / f"{codes}-{slug(procedures[0].title)}-{layout_name}.pdf"
-        return project.output_dir / f"{codes}-{layout_name}.pdf"
+            return project.output_dir / f"{codes}-{slug(procedures[0].title)}-{layout_name}{suffix}.pdf"
+        return project.output_dir / f"{codes}-{layout_name}{suffix}.pdf"
     # Named from the date and appointment id (or time), never from anything that identifies the patient.
     when = appointment.appointment_id or appointment.time.strftime("%H%M")
-    return project.output_dir / "appointments" / f"{appointment.date.isoformat()}-{when}-{codes}-{layout_name}.pdf"
+    return project.output_dir / "appointments" / f"{appointment.date.isoformat()}-{when}-{codes}-{layout_name}{suffix}.pdf"
 
 
 def render_to_file(
@@ -117,17 +121,27 @@ def render_to_file(
     output: Path | None = None,
     appointment: Appointment | None = None,
     large_print: bool = False,
+    language: str | None = None,
+    fallback_english: bool = False,
     warn=None,
     extras: tuple = (),  # callables given the personal handout made (--fhir-out, --ics)
 ) -> Path:
     if not queries:
         raise HandoutsError("no procedure given; name one or more codes (or give codes: in the appointment file)")
+    if language:
+        from handouts.languages import parse_choice
+
+        parse_choice(language)  # a bad --language is the one error, before any warning about the codes
     procedures = [project.procedure(query) for query in queries]
     layout = project.layout(layout_name)
-    pdf = render_pdf(procedures, layout, appointment, large_print)  # in memory first: a failure leaves no file
-    path = output or default_output(project, procedures, layout_name, appointment)
+    languages = language_choice(language, appointment, layout)
+    # In memory first: a failure leaves no file.
+    pdf = render_in(project, procedures, layout, languages, appointment, large_print, fallback_english,
+                    warn or (lambda line: None))
+    path = output or default_output(project, procedures, layout_name, appointment, languages)
     if appointment is not None:
-        made = save_personal(project, path, pdf, procedures, layout, appointment)
+        made = save_personal(project, path, pdf, procedures, layout,
+                             replace(appointment, language="+".join(languages)))
         for extra in extras:
             extra(made)
     else:
@@ -145,3 +159,83 @@ def is_past(appointment: Appointment, layout: LoadedLayout, today: dt.date | Non
 
     tz = zone(appointment.timezone or layout.layout.timezone, "timezone")
     return appointment.date < (today or dt.datetime.now(tz).date())
+
+
+# ---------------------------------------------------------------- languages
+
+
+def render_in(
+    project: Project,
+    procedures: list,
+    layout: LoadedLayout,
+    languages: tuple[str, ...],
+    appointment: Appointment | None = None,
+    large_print: bool = False,
+    fallback_english: bool = False,
+    warn=lambda line: None,
+) -> bytes:
+    """The handout in one language, or a bilingual copy: each language a complete handout of its own,
+    the patient's language first, the second starting on a new sheet."""
+    from handouts.render import render
+
+    parts = [
+        _handout_in(project, procedures, layout, code, appointment, large_print, fallback_english, warn)
+        for code in languages
+    ]
+    if len(parts) == 1:
+        return render(parts[0])
+    from handouts.bilingual import join
+
+    return join(parts, languages, layout, render)
+
+
+def _handout_in(project, procedures, layout, code, appointment, large_print, fallback_english, warn):
+    """The document model of the handout in `code` (the English with a note, if allowed and needed)."""
+    import dataclasses
+
+    from handouts import document as doc
+    from handouts.compose import compose
+    from handouts.content.translation import MissingTranslation, localize
+    from handouts.localize import SOURCE, localized_layout
+
+    shown = project.display(layout.folder / "layout.yaml")
+    if code == SOURCE:
+        return compose(procedures, localized_layout(layout, code, shown), appointment, large_print)
+    try:
+        localized = [localize(project, procedure, code) for procedure in procedures]
+    except MissingTranslation as exc:
+        if not fallback_english:
+            raise
+        from handouts.project import _wording_for
+
+        warn(f"{exc.lines[0]}; printed in English with a note, as --fallback-english asks")
+        handout = _handout_in(project, procedures, layout, SOURCE, appointment, large_print, False, warn)
+        note = doc.Notice(_wording_for(code)["fallback_note"])
+        return dataclasses.replace(handout, intro=(note, *handout.intro))
+    for item in localized:
+        if item.drift.outdated or item.drift.extra:
+            names = ", ".join(item.drift.outdated + item.drift.extra)
+            warn(f"{item.procedure.code} [{code}]: out of date with the English ({names}); printed as a draft")
+    local_layout = localized_layout(layout, code, shown)
+    printed = [
+        item.procedure if item.approved else item.procedure.model_copy(
+            update={"review": item.procedure.review.model_copy(update={"status": "draft"})})
+        for item in localized
+    ]
+    if all(p.review.status == "approved" for p in procedures) and not all(item.approved for item in localized):
+        # The content is approved; only the translation is not: say exactly that.
+        wording = {**local_layout.wording, "draft_mark": local_layout.wording["draft_mark_translation"]}
+        local_layout = dataclasses.replace(local_layout, wording=wording)
+    return compose(printed, local_layout, appointment, large_print)
+
+
+def language_choice(value: str | None, appointment: Appointment | None, layout: LoadedLayout) -> tuple[str, ...]:
+    """--language, else the appointment's (file or schedule row), else the layout's default."""
+    from handouts.languages import parse_choice
+
+    if value:
+        return tuple(lang.code for lang in parse_choice(value))
+    if appointment is not None and appointment.language:
+        where = f"{appointment.appointment_id or 'the appointment'}: language"
+        return tuple(lang.code for lang in parse_choice(appointment.language, where))
+    return (layout.layout.language,)

@@ -104,8 +104,9 @@ def run_schedule(
     say: Callable[[str], None],
     warn: Callable[[str], None],
     extras: tuple = (),  # callables given each handout made (--fhir-out, --ics)
+    language: str | None = None,
 ) -> ScheduleResult:
-    from handouts.pipeline import render_pdf, save_personal
+    from handouts.pipeline import language_choice, render_in, save_personal
     from handouts.render import page_count
 
     result = ScheduleResult()
@@ -125,7 +126,9 @@ def run_schedule(
             name = appointment.layout or layout_name
             layout = project.layout(name)  # loaded once per project
             procedures = [project.procedure(code) for code in appointment.codes]
-            pdf = render_pdf(procedures, layout, appointment)
+            # The row's language column, else --language, else the layout's own.
+            languages = language_choice(appointment.language or language, None, layout)
+            pdf = render_in(project, procedures, layout, languages, appointment)
             path = out_dir / f"{appointment.date.isoformat()}-{appointment.appointment_id}.pdf"
             made = save_personal(project, path, pdf, procedures, layout, appointment, source_of(row), "schedule")
             for extra in extras:

@@ -26,10 +26,6 @@ UTC = dt.timezone.utc
 HIDDEN = ("José", "Ramírez", "Grace", "Kim", "Tunde", "Adeyemi", "Lucía", "Ken ", "Nakamura")
 
 
-def spanish_available() -> bool:
-    return (ROOT / "handouts" / "data" / "wording" / "es.yaml").is_file()
-
-
 def errors(result) -> dict[int, str]:
     found = {}
     for line in result.stderr.strip().splitlines():
@@ -66,10 +62,10 @@ def fhir_day(tmp_path_factory):
 def test_fhir_bundle_makes_the_right_handouts(fhir_day):
     project, out, result = fhir_day
     assert result.exit_code == 1, result.output
-    assert "3 handouts written" in result.stdout and "5 rows failed" in result.stdout
+    assert "4 handouts written" in result.stdout and "4 rows failed" in result.stdout
     assert "1 skipped (Appointment/apt-1004 (cancelled))" in result.stdout
     assert sorted(p.name for p in out.glob("*.pdf")) == [
-        "2026-03-08-apt-1005.pdf", "2026-12-03-apt-1001.pdf", "2026-12-03-apt-1003.pdf",
+        "2026-03-08-apt-1005.pdf", "2026-12-03-apt-1001.pdf", "2026-12-03-apt-1002.pdf", "2026-12-03-apt-1003.pdf",
     ]
     # Patient in the Bundle; practitioner with a prefix and location resolved; two codes in one handout.
     box = appointment_box(out / "2026-12-03-apt-1001.pdf")
@@ -113,16 +109,9 @@ def test_a_spanish_speaking_patient_is_read_as_spanish(fhir_day):
     assert rows[5]["language"] == "es"  # the preferred of two communications, coded es-MX
     assert rows[4]["language"] == "en"  # en-US
     project, out, result = fhir_day
-    if spanish_available():  # once the Spanish wording lands, the handout is in Spanish
-        text = pdf_text(out / "2026-12-03-apt-1002.pdf")
-        assert "José Ramírez" in text and "diciembre" in text
-        assert "Before your procedure" not in text  # not English sentences around Spanish dates
-    else:
-        assert errors(result)[5] == (
-            "Appointment/apt-1002: language 'es': handouts cannot be printed in it yet (wording exists for en); "
-            "print this one in English by setting its language to en, or add the wording"
-        )
-        assert not (out / "2026-12-03-apt-1002.pdf").exists()
+    text = pdf_text(out / "2026-12-03-apt-1002.pdf")
+    assert "José Ramírez" in text and "diciembre" in text
+    assert "Before your procedure" not in text  # not English sentences around Spanish dates
 
 
 # ---------------------------------------------------------------- FHIR out
@@ -136,7 +125,7 @@ def test_document_references_validate_and_carry_the_pdf(fhir_day):
 
     project, out, result = fhir_day
     docs = project / "output" / "docs"
-    assert "3 DocumentReferences written to output/docs" in result.stdout
+    assert "4 DocumentReferences written to output/docs" in result.stdout
     subjects = {
         "apt-1001": "Patient/p1",
         "apt-1003": "https://ehr.example.org/fhir/Patient/p9",
@@ -152,9 +141,13 @@ def test_document_references_validate_and_carry_the_pdf(fhir_day):
         assert attachment.data == pdf  # the model decodes base64
         assert json.loads(path.read_text())["content"][0]["attachment"]["data"] == base64.b64encode(pdf).decode()
         assert attachment.hash == hashlib.sha1(pdf).digest()
-        assert attachment.contentType == "application/pdf" and attachment.language == "en"
+        assert attachment.contentType == "application/pdf"
+        assert attachment.language == ("es" if appointment_id == "apt-1002" else "en")
         assert attachment.title and attachment.creation is not None
-        assert document.subject.reference == subjects[appointment_id]
+        if appointment_id in subjects:
+            assert document.subject.reference == subjects[appointment_id]
+        else:  # a contained Patient with no identifier: nothing outside the Bundle can name it
+            assert document.subject is None
         assert document.context.related[0].reference == f"Appointment/{appointment_id}"
         contents = {
             {e.url: e for e in ext.extension}["code"].valueCode: {e.url: e for e in ext.extension}
@@ -165,7 +158,7 @@ def test_document_references_validate_and_carry_the_pdf(fhir_day):
             assert parts["contentVersion"].valueString == procedure.review.content_version
             assert parts["reviewStatus"].valueCode == procedure.review.status
             assert parts["contentSha256"].valueString == content_sha256(procedure)
-    assert sorted(p.stem.split("-", 3)[-1] for p in docs.glob("*.json")) == sorted(subjects)
+    assert sorted(p.stem.split("-", 3)[-1] for p in docs.glob("*.json")) == sorted([*subjects, "apt-1002"])
 
 
 # ---------------------------------------------------------------- calendar out
@@ -186,7 +179,7 @@ def parse_calendar(path):
 def test_calendars_have_alarms_at_the_computed_times(fhir_day):
     project, out, result = fhir_day
     assert sorted(p.name for p in out.glob("*.ics")) == [
-        "2026-03-08-apt-1005.ics", "2026-12-03-apt-1001.ics", "2026-12-03-apt-1003.ics",
+        "2026-03-08-apt-1005.ics", "2026-12-03-apt-1001.ics", "2026-12-03-apt-1002.ics", "2026-12-03-apt-1003.ics",
     ]
     for path in out.glob("*.ics"):
         assert stat.S_IMODE(path.stat().st_mode) == 0o600
@@ -220,7 +213,7 @@ def test_one_calendar_per_patient(project, tmp_path):
     path.write_text(json.dumps(bundle))
     out = project / "output" / "two"
     result = run(project, "schedule", str(path), "-l", "riverside-spine", "-o", str(out), "--ics", "--leave-minutes", "30")
-    assert "4 handouts written" in result.stdout
+    assert "5 handouts written" in result.stdout
     assert not (out / "2026-12-10-apt-1010.ics").exists()
     _, events = parse_calendar(out / "2026-12-03-apt-1001.ics")
     calendar, _ = parse_calendar(out / "2026-12-03-apt-1001.ics")
@@ -241,13 +234,12 @@ def test_hl7_siu_messages_make_the_right_handouts(project):
     out = project / "output" / "hl7-day"
     result = run(project, "schedule", str(FEEDS / "day.hl7"), "-l", "riverside-spine", "-o", str(out))
     assert result.exit_code == 1
-    assert "3 handouts written" in result.stdout and "3 rows failed" in result.stdout
+    assert "4 handouts written" in result.stdout and "2 rows failed" in result.stdout
     assert "2 skipped (message MSG1003 (cancelled), message MSG1004 (cancelled))" in result.stdout
     found = errors(result)
     assert found[5] == "message MSG1005: SCH-11.4: not a date and time as HL7 writes it (YYYYMMDDHHMM[SS][+ZZZZ])"
     assert found[6] == "message MSG1006: no CPT or HCPCS code (AIS-3, coding system C4 or HCPCS); add it in the EHR and send again"
-    if not spanish_available():
-        assert found[2].startswith("message MSG1002: language 'es': handouts cannot be printed in it yet")
+    assert 2 not in found  # the Spanish-speaking patient gets a Spanish handout
     for name in HIDDEN:
         assert name not in result.output
     box = appointment_box(out / "2026-12-03-H2001.pdf")
@@ -372,18 +364,16 @@ def test_a_start_in_the_repeated_hour_is_refused(project, tmp_path):
     assert "Appointment/apt-1001: the start 01:30 on 2026-11-01 falls in the hour the clocks repeat" in result.stderr
 
 
-def test_a_spanish_csv_row_fails_cleanly_too(project, tmp_path):
+def test_a_spanish_csv_row_is_printed_in_spanish(project, tmp_path):
     path = tmp_path / "day.csv"
     path.write_text(
         "appointment_id,patient,date,time,codes,provider,location,language\n"
         "A1,Ana Ortiz,2026-12-03,07:45,64634,,,es\nA2,Bo Li,2026-12-03,08:45,64634,,,en\n"
     )
     result = run(project, "schedule", str(path), "-l", "riverside-spine", "-o", str(tmp_path / "out"))
-    if spanish_available():
-        assert result.exit_code == 0
-    else:
-        assert result.exit_code == 1 and "row 2: language 'es': handouts cannot be printed in it yet" in result.stderr
-        assert [p.name for p in (tmp_path / "out").glob("*.pdf")] == ["2026-12-03-A2.pdf"]
+    assert result.exit_code == 0, result.output
+    assert "diciembre" in pdf_text(tmp_path / "out" / "2026-12-03-A1.pdf")
+    assert "December" in pdf_text(tmp_path / "out" / "2026-12-03-A2.pdf")
 
 
 @pytest.mark.parametrize(

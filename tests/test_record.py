@@ -50,15 +50,16 @@ def test_the_record_lists_every_handout_of_a_schedule(project):
     assert result.exit_code == 1  # the test Bundle has bad resources: they make no handout and no record
     entries = listed(project)
     pdfs = {p.name: p.read_bytes() for p in out.glob("*.pdf")}
-    assert len(entries) == len(pdfs) == 3
+    assert len(entries) == len(pdfs) == 4
     by_id = {e["appointment_id"]: e for e in entries}
-    assert sorted(by_id) == ["apt-1001", "apt-1003", "apt-1005"]
+    assert sorted(by_id) == ["apt-1001", "apt-1002", "apt-1003", "apt-1005"]
     for entry in entries:
         pdf = pdfs[os.path.basename(entry["file"])]
         assert entry["pdf_sha256"] == hashlib.sha256(pdf).hexdigest()
         assert entry["pages"] == len(pdf_reader(pdf).pages) and entry["bytes"] == len(pdf)
         assert entry["program"] == "schedule" and entry["source_format"] == "fhir"
-        assert entry["layout"] == "riverside-spine" and entry["language"] == "en"
+        assert entry["layout"] == "riverside-spine"
+        assert entry["language"] == ("es" if entry["appointment_id"] == "apt-1002" else "en")
         assert entry["patient_name"] is None
         assert entry["tool_version"] == "0.1.0" and entry["made_at"].endswith("Z")
         for procedure in entry["procedures"]:

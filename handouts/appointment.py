@@ -33,7 +33,7 @@ class Appointment:
     codes: tuple[str, ...] = ()
     appointment_id: str | None = None
     timezone: str | None = None  # None: the layout's time zone
-    language: str = "en"
+    language: str | None = None  # "es", or "es+en" for a bilingual copy; None: the layout's language
     layout: str | None = None
 
 
@@ -159,6 +159,10 @@ def from_mapping(data: dict[str, Any], where: str) -> Appointment:
 
     if text("timezone"):
         zone(text("timezone"), f"{where}: timezone")
+    if text("language"):
+        from handouts.languages import parse_choice
+
+        parse_choice(text("language"), f"{where}: language")  # a bad code is this appointment's error
 
     return Appointment(
         date=parse_date(data["date"], f"{where}: date"),
@@ -169,7 +173,7 @@ def from_mapping(data: dict[str, Any], where: str) -> Appointment:
         codes=split_codes(data.get("codes")),
         appointment_id=safe_id(text("appointment_id"), f"{where}: appointment_id"),
         timezone=text("timezone"),
-        language=text("language") or "en",
+        language=text("language"),
         layout=text("layout"),
     )
 

@@ -22,7 +22,7 @@ from handouts.output import write_atomic
 from handouts.project import PACKAGE_DATA, Project
 
 MANIFEST = "manifest.json"
-LANGUAGE = "en"  # one language for now; keys and manifest entries already carry it
+LANGUAGE = "en"  # the source language; entries in others carry their code in key, file name and manifest
 SMALL_BUILD = 8  # fewer handouts than this render faster here than in freshly started workers
 CHECKPOINT_SECONDS = 0.5  # a kill loses at most this much work
 JOURNAL = ".journal"  # manifest.json.journal: what was built since the manifest was last written whole
@@ -33,10 +33,12 @@ class Job:
     layout: str
     code: str
     inputs: dict[str, str]
+    language: str = LANGUAGE
 
     @property
     def key(self) -> str:
-        return f"{self.layout}/{self.code}"
+        # English, the source language, keeps the plain key (and file name); a translation adds its code.
+        return f"{self.layout}/{self.code}" + ("" if self.language == LANGUAGE else f".{self.language}")
 
     @property
     def digest(self) -> str:
@@ -69,6 +71,7 @@ class BuildResult:
     removed: list[str] = field(default_factory=list)
     failed: list[tuple[str, str]] = field(default_factory=list)
     seconds: float = 0.0
+    untranslated: dict[str, list[str]] = field(default_factory=dict)  # language -> codes with no translation file
 
     @property
     def rate(self) -> float:
@@ -118,8 +121,12 @@ def parse_shard(text: str | None) -> tuple[int, int] | None:
     return k, n
 
 
-def plan(project: Project, layouts: list[str]) -> tuple[list[Job], list[tuple[str, str]]]:
-    """Every (layout, procedure) with its input hashes, sorted by key; and the layouts that failed to load."""
+def plan(
+    project: Project, layouts: list[str], languages: list[str] | None = None, untranslated: dict | None = None
+) -> tuple[list[Job], list[tuple[str, str]]]:
+    """Every (layout, procedure, language) with its input hashes, sorted by key; and the layouts that
+    failed to load. `languages`: each layout's own when None. A procedure with no translation file in a
+    language is left out (and listed in `untranslated`): most clinics translate a few handouts, not all."""
     procedures = {code: hashlib.sha256(path.read_bytes()).hexdigest() for code, path in project.procedure_files().items()}
     jobs, failed = [], []
     for name in layouts:
@@ -128,15 +135,33 @@ def plan(project: Project, layouts: list[str]) -> tuple[list[Job], list[tuple[st
         except HandoutsError as exc:
             failed.append((f"{name}/*", "; ".join(exc.lines)))
             continue
-        layout_files = [*layout.files, PACKAGE_DATA / "base-layout.yaml", PACKAGE_DATA / "wording" / f"{layout.layout.language}.yaml"]
-        shared = {
-            "layout": sha256_files(layout_files),
-            "fonts": fonts_hash(layout.layout.fonts.family, layout.font_paths),
-            "tool": tool_hash(),
-        }
-        for code, digest in procedures.items():
-            jobs.append(Job(name, code, {"procedure": digest, **shared}))
+        for language in languages or [layout.layout.language]:
+            translated = _translations(project, language)
+            layout_files = [*layout.files, PACKAGE_DATA / "base-layout.yaml", PACKAGE_DATA / "wording" / f"{language}.yaml"]
+            shared = {
+                "layout": sha256_files(layout_files),
+                "fonts": fonts_hash(layout.layout.fonts.family, layout.font_paths),
+                "tool": tool_hash(),
+            }
+            for code, digest in procedures.items():
+                if translated is not None and code not in translated:
+                    if untranslated is not None and code not in untranslated.setdefault(language, []):
+                        untranslated[language].append(code)
+                    continue
+                inputs = {"procedure": digest, **shared}
+                if translated is not None:
+                    inputs["translation"] = translated[code]
+                jobs.append(Job(name, code, inputs, language))
     return sorted(jobs, key=lambda job: job.key), failed
+
+
+def _translations(project: Project, language: str) -> dict[str, str] | None:
+    """code -> hash of its translation file in `language`; None for English, which needs none."""
+    if language == LANGUAGE:
+        return None
+    from handouts.content.translation import translation_files
+
+    return {code: hashlib.sha256(path.read_bytes()).hexdigest() for code, path in translation_files(project, language).items()}
 
 
 def shard_of(jobs: list[Job], shard: tuple[int, int]) -> list[Job]:
@@ -153,11 +178,11 @@ def _project(root: str) -> Project:
     return Project(Path(root))
 
 
-def render_job(root: str, out_dir: str, layout_name: str, code: str) -> dict[str, Any]:
+def render_job(root: str, out_dir: str, layout_name: str, code: str, language: str = LANGUAGE) -> dict[str, Any]:
     """Render one handout and write it; runs in a worker process."""
     from handouts.merge import title_of
     from handouts.output import slug
-    from handouts.pipeline import render_pdf
+    from handouts.pipeline import render_in
     from handouts.render import page_count
 
     started = time.perf_counter()
@@ -165,27 +190,39 @@ def render_job(root: str, out_dir: str, layout_name: str, code: str) -> dict[str
     try:
         procedure = project.procedure(code)
         layout = project.layout(layout_name)
-        pdf = render_pdf(procedure, layout)
-        relative = f"{layout_name}/{code}-{slug(procedure.title)}.pdf"
+        pdf = render_in(project, [procedure], layout, (language,))
+        english = procedure
+        if language != LANGUAGE:
+            from handouts.content.translation import localize
+
+            translated = localize(project, procedure, language)
+            procedure, approved = translated.procedure, translated.approved
+        relative = f"{layout_name}/{code}-{slug(procedure.title)}" + ("" if language == LANGUAGE else f"-{language}") + ".pdf"
         write_atomic(Path(out_dir) / relative, pdf, shown=relative)
     except HandoutsError as exc:
         return {"error": "; ".join(exc.lines)}
     except Exception as exc:  # noqa: BLE001 - one broken handout must not stop the library
         return {"error": f"internal error ({type(exc).__name__}: {exc})"}
     review = procedure.review
-    grade, status = _lint_summary(procedure)
+    if language == LANGUAGE:
+        grade, lint_status = _lint_summary(procedure)
+        reading, review_status = None, review.status
+    else:
+        grade, (reading, lint_status) = None, _translation_summary(project, english, language)
+        review_status = "approved" if approved else "draft"
     return {
         "path": relative,
         "code": code,
         "layout": layout_name,
-        "language": LANGUAGE,
+        "language": language,
         "title": title_of(procedure),
         "grade": grade,
-        "lint": status,
+        "reading": reading,  # a translation's reading ease, by its language's formula
+        "lint": lint_status,
         "sha256": hashlib.sha256(pdf).hexdigest(),
         "bytes": len(pdf),
         "pages": page_count(pdf),
-        "review_status": review.status,
+        "review_status": review_status,
         "review_date": review.date.isoformat() if review.date else None,
         "content_version": review.content_version,
         "render_ms": round((time.perf_counter() - started) * 1000, 1),
@@ -211,9 +248,31 @@ def _lint_summary(procedure) -> tuple[float, str]:
     return _LINTED[key]
 
 
-def _render_chunk(args: tuple[str, str, list[tuple[str, str]]]) -> list[dict[str, Any]]:
-    root, out_dir, pairs = args
-    return [render_job(root, out_dir, layout, code) for layout, code in pairs]
+_TRANSLATION_LINTED: dict[tuple, tuple[str, str]] = {}
+
+
+def _translation_summary(project, procedure, language: str) -> tuple[str, str]:
+    """A translation's reading ease and lint status for the catalog; once per version per process."""
+    from handouts.content.lint import content_hash
+    from handouts.content.translation import load, translated_hash
+    from handouts.content.translation_lint import lint_translation
+
+    translation = load(project, procedure.code, language)
+    key = (procedure.code, language, content_hash(procedure), translated_hash(translation) if translation else "")
+    if key not in _TRANSLATION_LINTED:
+        report = lint_translation(project, procedure, language)
+        findings = [f for f in report.findings if f.check != "draft"]
+        errors = sum(f.level == "error" for f in findings)
+        status = "clean" if not findings else f"{errors} errors, {len(findings) - errors} warnings"
+        if len(_TRANSLATION_LINTED) > 4096:
+            _TRANSLATION_LINTED.clear()
+        _TRANSLATION_LINTED[key] = (f"Fernández-Huerta {report.ease:.0f}" if report.ease else "", status)
+    return _TRANSLATION_LINTED[key]
+
+
+def _render_chunk(args: tuple[str, str, list[tuple[str, str, str]]]) -> list[dict[str, Any]]:
+    root, out_dir, triples = args
+    return [render_job(root, out_dir, layout, code, language) for layout, code, language in triples]
 
 
 # ---------------------------------------------------------------- manifests
@@ -280,7 +339,8 @@ class Journal:
 
 
 def write_manifest(path: Path, entries: dict[str, dict[str, Any]]) -> None:
-    data = {"format": 1, "language": LANGUAGE, "handouts": dict(sorted(entries.items()))}
+    languages = sorted({entry.get("language", LANGUAGE) for entry in entries.values()}) or [LANGUAGE]
+    data = {"format": 1, "languages": languages, "handouts": dict(sorted(entries.items()))}
     write_atomic(path, (json.dumps(data, indent=1, sort_keys=True) + "\n").encode())
 
 
@@ -318,6 +378,7 @@ def build(
     force: bool = False,
     progress: Callable[[str, str], None] = lambda key, what: None,
     start_progress: Callable[[int], None] = lambda total: None,
+    languages: list[str] | None = None,
 ) -> BuildResult:
     started = time.perf_counter()
     _stop["requested"] = 0
@@ -329,7 +390,7 @@ def build(
     if unknown:
         raise HandoutsError(f"unknown layout {unknown[0]!r}; known layouts: {', '.join(all_layouts) or 'none'}")
     _sweep_temporaries(out_dir, older_than=3600 if shard else 0)
-    work, failed_layouts = plan(project, selected)
+    work, failed_layouts = plan(project, selected, languages, result.untranslated)
     result.failed.extend(failed_layouts)
     if shard is not None:
         work = shard_of(work, shard)
@@ -349,10 +410,13 @@ def build(
         # Everything recorded for a selected (or since deleted) layout that is no longer planned goes.
         planned = {job.key for job in work}
         in_scope = set(selected) | ({entry.get("layout") for entry in known.values()} - set(all_layouts) if not layouts else set())
+        # A build in some languages leaves the library's other languages alone (as it does other layouts).
+        built_languages = {job.language for job in work} | set(languages or [])
         for key, entry in known.items():
             if key in planned:
                 continue
-            if entry.get("layout") in in_scope:
+            language = entry.get("language", LANGUAGE)
+            if entry.get("layout") in in_scope and (language in built_languages or not work):
                 _remove(out_dir, entry)
                 result.removed.append(key)
             else:
@@ -411,7 +475,13 @@ def merge_parts(project: Project, out_dir: Path) -> BuildResult:
     known = known_entries(out_dir)
     if not known:
         raise HandoutsError(f"{project.display(out_dir)}: no manifest or manifest parts to merge; run the shards first")
-    planned = {job.key for job in plan(project, project.layout_names())[0]}
+    # Each layout in the languages the shards built it in (its own language at least).
+    languages = sorted({entry.get("language", LANGUAGE) for entry in known.values()})
+    built_in = {(entry.get("layout"), entry.get("language", LANGUAGE)) for entry in known.values()}
+    planned = {
+        job.key for job in plan(project, project.layout_names(), languages)[0]
+        if (job.layout, job.language) in built_in or job.language == project.layout(job.layout).layout.language
+    }
     entries = {}
     for key, entry in known.items():
         if key in planned:
@@ -447,7 +517,8 @@ def _sweep_temporaries(out_dir: Path, older_than: float) -> None:
 def _catalog_view(entry: dict[str, Any] | None) -> tuple | None:
     if entry is None:
         return None
-    return tuple(entry.get(name) for name in ("path", "title", "pages", "review_status", "review_date", "grade", "lint"))
+    return tuple(entry.get(name) for name in (
+        "path", "title", "pages", "review_status", "review_date", "grade", "reading", "lint", "language"))
 
 
 def _remove(out_dir: Path, entry: dict[str, Any]) -> None:
@@ -464,7 +535,7 @@ def _run(project: Project, out_dir: Path, todo: list[Job], jobs: int | None) -> 
     root, out = str(project.root), str(out_dir)
     if workers == 1 or len(todo) < SMALL_BUILD:
         for job in todo:
-            yield job, render_job(root, out, job.layout, job.code)
+            yield job, render_job(root, out, job.layout, job.code, job.language)
         return
     # Chunks of one layout's handouts: each worker loads a layout once and renders several.
     size = max(1, min(16, len(todo) // (workers * 4)))
@@ -474,7 +545,7 @@ def _run(project: Project, out_dir: Path, todo: list[Job], jobs: int | None) -> 
 
     context = multiprocessing.get_context("fork") if hasattr(os, "fork") else None
     with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
-        args = [(root, out, [(job.layout, job.code) for job in chunk]) for chunk in chunks]
+        args = [(root, out, [(job.layout, job.code, job.language) for job in chunk]) for chunk in chunks]
         try:
             for chunk, outcomes in zip(chunks, pool.map(_render_chunk, args)):
                 yield from zip(chunk, outcomes)

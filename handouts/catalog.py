@@ -34,8 +34,19 @@ def _review(entry: dict[str, Any]) -> str:
     return '<span class="draft">draft, not yet reviewed</span>'
 
 
+def _language_name(entry: dict[str, Any]) -> str:
+    from handouts.languages import languages
+
+    code = entry.get("language", "en")
+    found = languages().get(code)
+    return found.native_name if found else code
+
+
 def _grade(entry: dict[str, Any]) -> str:
-    return f"{entry['grade']:.1f}" if isinstance(entry.get("grade"), (int, float)) else ""
+    """The English reading grade, or a translation's reading ease in its own language's measure."""
+    if isinstance(entry.get("grade"), (int, float)):
+        return f"{entry['grade']:.1f}"
+    return str(entry.get("reading") or "")
 
 
 def write_catalog(
@@ -47,22 +58,24 @@ def write_catalog(
         by_layout[entry["layout"]].append(entry)
     links = []
     for layout_name, items in sorted(by_layout.items()):
-        items.sort(key=lambda e: e["code"])
+        items.sort(key=lambda e: (e["code"], e.get("language", "en") != "en", e.get("language", "en")))
         try:
             clinic = project.layout(layout_name).layout.clinic.name
         except Exception:  # noqa: BLE001 - a broken layout still gets an index of what was built
             clinic = layout_name
         rows = "\n".join(
             f"<tr><td>{html.escape(e['code'])}</td>"
-            f"<td><a href=\"{html.escape(Path(e['path']).name)}\">{html.escape(e['title'])}</a></td>"
-            f"<td>{e['pages']}</td><td>{_grade(e)}</td><td>{html.escape(str(e.get('lint', '')))}</td>"
+            f"<td><a href=\"{html.escape(Path(e['path']).name)}\" hreflang=\"{html.escape(e.get('language', 'en'))}\" "
+            f"lang=\"{html.escape(e.get('language', 'en'))}\">{html.escape(e['title'])}</a></td>"
+            f"<td>{html.escape(_language_name(e))}</td>"
+            f"<td>{e['pages']}</td><td>{html.escape(_grade(e))}</td><td>{html.escape(str(e.get('lint', '')))}</td>"
             f"<td>{_review(e)}</td></tr>"
             for e in items
         )
         table = (
             "<p><a href=\"../index.html\">All layouts</a> · <a href=\"catalog.pdf\">Printable catalog (PDF)</a></p>\n"
-            "<table><thead><tr><th>Code</th><th>Handout</th><th>Pages</th><th>Reading grade</th><th>Lint</th>"
-            "<th>Review</th></tr></thead>\n"
+            "<table><thead><tr><th>Code</th><th>Handout</th><th>Language</th><th>Pages</th><th>Reading grade</th>"
+            "<th>Lint</th><th>Review</th></tr></thead>\n"
             f"<tbody>\n{rows}\n</tbody></table>"
         )
         title = f"{clinic}: patient handouts"
@@ -94,18 +107,19 @@ def catalog_pdf(project: Project, layout_name: str, title: str, items: list[dict
     body = ParagraphStyle("catalog", fontName=fonts.regular, fontSize=size, leading=size * 1.35)
     heading = ParagraphStyle("catalog-title", body, fontName=fonts.bold, fontSize=size * 1.6, leading=size * 2,
                              spaceAfter=size)
-    rows = [[Paragraph("<b>Code</b>", body), Paragraph("<b>Handout</b>", body), Paragraph("<b>Pages</b>", body),
-             Paragraph("<b>Grade</b>", body)]]
+    rows = [[Paragraph("<b>Code</b>", body), Paragraph("<b>Handout</b>", body), Paragraph("<b>Language</b>", body),
+             Paragraph("<b>Pages</b>", body), Paragraph("<b>Grade</b>", body)]]
     for entry in items:
         link = markup(Path(entry["path"]).name).replace('"', "&quot;")
         rows.append([
             Paragraph(markup(entry["code"]), body),
             Paragraph(f'<a href="{link}" color="#0B3D91">{markup(entry["title"])}</a>', body),
+            Paragraph(markup(_language_name(entry)), body),
             Paragraph(str(entry["pages"]), body),
-            Paragraph(_grade(entry), body),
+            Paragraph(markup(_grade(entry)), body),
         ])
     width = frame_width(page)
-    table = Table(rows, colWidths=[width * 0.13, width * 0.61, width * 0.13, width * 0.13], repeatRows=1)
+    table = Table(rows, colWidths=[width * 0.11, width * 0.47, width * 0.16, width * 0.11, width * 0.15], repeatRows=1)
     table.setStyle(TableStyle([
         ("FONT", (0, 0), (-1, -1), fonts.regular),
         ("LINEBELOW", (0, 0), (-1, 0), 1.2, colors.black),

@@ -133,11 +133,20 @@ def list_procedures() -> None:
 def show(
     code: str = typer.Argument(..., help="Procedure code (e.g. 64634) or part of its title."),
     layout: Optional[str] = typer.Option(None, "--layout", "-l", help="Show the rules as this clinic's layout sets them."),
+    language: Optional[str] = typer.Option(
+        None, "--language", help="Show the translation in this language: its review and the sections out of date."
+    ),
 ) -> None:
     """Show a procedure's content as readable text (with -l, the clinic's rules in force)."""
     from handouts.textview import procedure_text
 
     proj = project()
+    if language and language != "en":
+        from handouts.content.translation import translation_text
+        from handouts.languages import language as known_language
+
+        typer.echo(translation_text(proj, proj.procedure(code, enforce_approval=False), known_language(language).code))
+        return
     overrides = proj.layout(layout).layout.rules if layout else None
     typer.echo(procedure_text(proj.procedure(code), overrides, layout))
 
@@ -163,6 +172,17 @@ def render(
     location: Optional[str] = typer.Option(None, "--location", help="Where to go, e.g. Suite 200."),
     appointment_id: Optional[str] = typer.Option(None, "--appointment-id", help="The appointment's id (names the file)."),
     large_print: bool = typer.Option(False, "--large-print", help="18 pt text, 1-inch margins, re-flowed."),
+    fhir_out: Optional[Path] = typer.Option(
+        None, "--fhir-out", help="With an appointment: also write a FHIR DocumentReference to this folder."
+    ),
+    ics: bool = typer.Option(False, "--ics", help="With an appointment: also write a calendar next to the PDF."),
+    language: Optional[str] = typer.Option(
+        None, "--language", help="es, en, or es+en for a bilingual copy (patient's language first).",
+        show_default="the appointment's, else the layout's",
+    ),
+    fallback_english: bool = typer.Option(
+        False, "--fallback-english", help="With no translation, print the English with a note in the patient's language.",
+    ),
 ) -> None:
     """Render a handout PDF and print its path; with an appointment, a personal handout."""
     from handouts.pipeline import render_to_file
@@ -178,11 +198,18 @@ def render(
         codes = list(codes or appointment.codes)
     if output is not None:
         proj.check_writable(output)
+    if (fhir_out is not None or ics) and appointment is None:
+        raise HandoutsError("--fhir-out and --ics need an appointment (--appointment FILE, or --date and --time)")
+    extras = _extras(proj, fhir_out, ics, (output or proj.output_dir / "appointments" / "x").parent)
     path = render_to_file(
         proj, list(codes or []), layout, output, appointment, large_print,
-        warn=lambda line: typer.echo(f"Warning: {line}", err=True),
+        language=language, fallback_english=fallback_english,
+        warn=lambda line: typer.echo(f"Warning: {line}", err=True), extras=tuple(extras),
     )
     typer.echo(proj.display(path))
+    for extra in extras:
+        for written in extra.written:
+            typer.echo(proj.display(written))
     if appointment is not None:
         from handouts.identity import placeholder_numbers
         from handouts.pipeline import is_past
@@ -216,25 +243,49 @@ def _appointment(path: Optional[Path], given: dict, codes: list[str]):
 @app.command()
 @friendly
 def schedule(
-    csv_file: Path = typer.Argument(..., help="The day's appointments: a CSV file with a header row."),
+    csv_file: Path = typer.Argument(
+        ..., help="The day's appointments: a CSV file with a header row, a FHIR Bundle (JSON) or HL7 SIU messages."
+    ),
     layout: str = typer.Option("default", "--layout", "-l", help="Layout for rows without a layout column."),
     output: Optional[Path] = typer.Option(
         None, "--output", "-o", help="Folder for the PDFs.", show_default="output/<csv file name>"
     ),
     packet: bool = typer.Option(False, "--packet", help="Also write one print-ready PDF of the whole day."),
+    fhir_out: Optional[Path] = typer.Option(
+        None, "--fhir-out", help="Also write a FHIR DocumentReference (JSON, PDF inside) per handout to this folder."
+    ),
+    ics: bool = typer.Option(False, "--ics", help="Also write a calendar (.ics) per patient with reminders."),
+    leave_minutes: int = typer.Option(
+        60, "--leave-minutes", min=0, max=24 * 60, help="With --ics: remind to leave this long before arrival."
+    ),
+    language: Optional[str] = typer.Option(
+        None, "--language", help="Language for rows without a language column (es, en, es+en).",
+        show_default="the layout's",
+    ),
 ) -> None:
-    """Render one personal handout per appointment in a CSV schedule (exit 1 if any row failed)."""
+    """Render one personal handout per appointment of a schedule (exit 1 if any row failed)."""
     from handouts.schedule import run_schedule
 
     proj = project()
     out_dir = output or proj.output_dir / csv_file.stem
     proj.check_writable(out_dir)
+    if language:
+        from handouts.languages import parse_choice
+
+        parse_choice(language)  # a bad default is the whole run's error, before any row
+    extras = _extras(proj, fhir_out, ics, out_dir, leave_minutes)
     result = run_schedule(
         proj, csv_file, layout, out_dir, packet,
-        say=typer.echo, warn=lambda line: typer.echo(f"Error: {line}", err=True),
+        say=typer.echo, warn=lambda line: typer.echo(f"Error: {line}", err=True), extras=tuple(extras),
+        language=language,
     )
     summary = f"{len(result.done)} handouts written to {proj.display(out_dir)}, {len(result.failed)} rows failed"
+    if result.skipped:
+        summary += f", {len(result.skipped)} skipped ({', '.join(result.skipped)})"
     typer.echo(summary)
+    for extra in extras:
+        if extra.written:
+            typer.echo(f"{len(extra.written)} {extra.what} written to {proj.display(extra.written[0].parent)}")
     if result.packet:
         typer.echo(f"packet: {proj.display(result.packet)} ({result.packet_pages} pages)")
     from handouts.identity import placeholder_numbers
@@ -246,6 +297,20 @@ def schedule(
         raise typer.Exit(1)
 
 
+def _extras(proj, fhir_out: Optional[Path], ics: bool, ics_dir: Path, leave_minutes: int = 60) -> list:
+    """The outputs made beside each personal handout: a DocumentReference, a calendar."""
+    extras = []
+    if fhir_out is not None:
+        from handouts.feeds.documentreference import DocumentWriter
+
+        extras.append(DocumentWriter(proj, fhir_out))
+    if ics:
+        from handouts.feeds.ics import CalendarWriter
+
+        extras.append(CalendarWriter(proj, ics_dir, leave_minutes))
+    return extras
+
+
 @app.command()
 @friendly
 def build(
@@ -255,6 +320,10 @@ def build(
     shard: Optional[str] = typer.Option(None, "--shard", help="Build only shard K of N (K/N, K from 0 to N-1)."),
     catalog_only: bool = typer.Option(False, "--catalog-only", help="Merge the shards' manifests into the catalog."),
     force: bool = typer.Option(False, "--force", help="Rebuild every handout, changed or not."),
+    languages_: Optional[list[str]] = typer.Option(
+        None, "--language", help="Build in these languages (repeatable: --language en --language es).",
+        show_default="each layout's own",
+    ),
 ) -> None:
     """Build every procedure x layout into the library, with a manifest and a catalog (exit 1 on failures)."""
     import signal
@@ -277,7 +346,8 @@ def build(
         try:
             with _progress() as (start, step):
                 result = build_library(
-                    proj, out_dir, layouts_, jobs, parse_shard(shard), force, progress=step, start_progress=start
+                    proj, out_dir, layouts_, jobs, parse_shard(shard), force, progress=step, start_progress=start,
+                    languages=_languages(languages_),
                 )
         except BuildStopped as stopped:
             typer.echo("stopped; what was finished is kept, and the next build goes on from there", err=True)
@@ -288,10 +358,21 @@ def build(
             + (f" ({result.rate:.0f} handouts/s)" if result.built else "")
             + ("" if result.built or result.removed else "; nothing to do")
         )
+    for language, codes in sorted(getattr(result, "untranslated", {}).items()):
+        typer.echo(f"not translated into {language}, so not built: {', '.join(codes)}", err=True)
     for key, reason in result.failed:
         typer.echo(f"Error: {key}: {reason}", err=True)
     if result.failed:
         raise typer.Exit(1)
+
+
+def _languages(values: Optional[list[str]]) -> Optional[list[str]]:
+    """Repeated single languages (a library holds one language per file; es+en is for render)."""
+    if not values:
+        return None
+    from handouts.languages import language
+
+    return list(dict.fromkeys(language(value).code for value in values))
 
 
 class _progress:
@@ -401,15 +482,24 @@ def lint(
     strict: bool = typer.Option(False, "--strict", help="Exit 1 if there is any finding."),
     allow_draft: bool = typer.Option(False, "--allow-draft", help="Do not count draft status as a finding."),
     output_format: str = typer.Option("text", "--format", help="text or json."),
+    languages_: Optional[list[str]] = typer.Option(
+        None, "--language", help="Check the translations in this language (repeatable; en: the English).",
+        show_default="en",
+    ),
 ) -> None:
     """Measure what patients read: reading grade, "you", jargon, hedges, contradictions, completeness,
-    review, page budgets and PEMAT-P (exit 1 with --strict if anything is found, 2 for bad input)."""
+    review, page budgets and PEMAT-P (exit 1 with --strict if anything is found, 2 for bad input).
+    With --language es: the Spanish translations: out-of-date sections, numbers, glossary, reading ease."""
     import json
 
     from handouts.content.lint import format_report, lint_project
 
     if output_format not in ("text", "json"):
         raise HandoutsError(f"--format: {output_format!r} is not known; use text or json")
+    chosen = _languages(languages_) or ["en"]
+    if chosen != ["en"]:
+        _lint_translations(list(codes or []), list(layouts_ or []), chosen, strict, allow_draft, output_format)
+        return
     reports, load_errors = lint_project(project(), list(codes or []), list(layouts_ or []))
     if allow_draft:
         for report in reports:
@@ -425,6 +515,45 @@ def lint(
     for line in load_errors:
         typer.echo(f"Error: {line}", err=True)
     if load_errors:
+        raise typer.Exit(2)
+    if strict and any(r.findings for r in reports):
+        raise typer.Exit(1)
+
+
+def _lint_translations(codes, layout_names, languages, strict, allow_draft, output_format) -> None:
+    import json
+
+    from handouts.content.lint import format_report, lint_project
+    from handouts.content.translation_lint import format_translation_report, lint_translations
+
+    proj = project()
+    names = layout_names or proj.layout_names()
+    for name in names:
+        proj.layout(name)  # an unknown layout is bad input: stop before any work
+    reports: list = []
+    errors: list[str] = []
+    for language in languages:
+        if language == "en":
+            found, failed = lint_project(proj, codes, names)
+        else:
+            found, failed = lint_translations(proj, codes, language, names)
+        reports += found
+        errors += failed
+    if allow_draft:
+        for report in reports:
+            report.findings = [f for f in report.findings if f.check != "draft"]
+    if output_format == "json":
+        typer.echo(json.dumps({"reports": [r.to_json() for r in reports], "errors": errors}, indent=2, default=str))
+    else:
+        for report in reports:
+            lines = format_report(report) if hasattr(report, "pemat") else format_translation_report(report)
+            for line in lines:
+                typer.echo(line)
+        found_count = sum(len(r.findings) for r in reports)
+        typer.echo(f"{len(reports)} handouts: {sum(r.clean for r in reports)} clean, {found_count} findings")
+    for line in errors:
+        typer.echo(f"Error: {line}", err=True)
+    if errors:
         raise typer.Exit(2)
     if strict and any(r.findings for r in reports):
         raise typer.Exit(1)
@@ -463,6 +592,61 @@ def layouts() -> None:
         typer.echo(f"{name:<18} {spec.page.size:<6} {spec.description or spec.clinic.name}{mark}")
     if broken:
         _fail(broken, 2)
+
+
+translation_app = typer.Typer(
+    help="Translations of the patient text: start, stamp and approve.", no_args_is_help=True,
+    context_settings=HELP_OPTIONS,
+)
+app.add_typer(translation_app, name="translation")
+
+
+@translation_app.command("new")
+@friendly
+def translation_new(
+    code: str = typer.Argument(..., help="The procedure to translate."),
+    language: str = typer.Option(..., "--language", help="The language, e.g. es."),
+) -> None:
+    """Start procedures/<language>/<code>.yaml from the English patient text (status: draft)."""
+    from handouts.content.translation import new_translation
+    from handouts.languages import language as known_language
+
+    proj = project()
+    typer.echo(proj.display(new_translation(proj, code, known_language(language).code)))
+
+
+@translation_app.command("stamp")
+@friendly
+def translation_stamp(
+    code: str = typer.Argument(..., help="The procedure."),
+    language: str = typer.Option(..., "--language", help="The language, e.g. es."),
+    sections: Optional[list[str]] = typer.Option(
+        None, "--section", help="Only these sections (repeatable), e.g. after, warning_signs.call_now.", show_default="all",
+    ),
+) -> None:
+    """Record that the translation of these sections matches the current English (after updating them)."""
+    from handouts.content.translation import stamp
+    from handouts.languages import language as known_language
+
+    proj = project()
+    path, stamped = stamp(proj, code, known_language(language).code, list(sections or []))
+    typer.echo(f"{proj.display(path)}: {', '.join(stamped) or 'nothing to stamp: already current'}")
+
+
+@translation_app.command("approve")
+@friendly
+def translation_approve(
+    code: str = typer.Argument(..., help="The procedure."),
+    language: str = typer.Option(..., "--language", help="The language, e.g. es."),
+    reviewer: str = typer.Option(..., "--reviewer", help="The qualified reviewer of the translation."),
+    date: Optional[str] = typer.Option(None, "--date", help="Review date, YYYY-MM-DD.", show_default="today"),
+) -> None:
+    """Mark a translation reviewed: only when it is current with the English and lint finds no errors."""
+    from handouts.content.translation import approve as approve_translation
+    from handouts.languages import language as known_language
+
+    proj = project()
+    typer.echo(proj.display(approve_translation(proj, code, known_language(language).code, reviewer, date)))
 
 
 layout_app = typer.Typer(help="Make and check clinic layouts.", no_args_is_help=True, context_settings=HELP_OPTIONS)
@@ -563,6 +747,52 @@ def init(
     typer.echo(f"made a handouts project in {shown}: {procedures} procedures, {layouts} layouts")
     where = "" if str(folder) == "." else f"cd {folder} && "
     typer.echo(f"next: {where}handouts list; then 'handouts layout new NAME' for your clinic's own layout")
+
+
+record_app = typer.Typer(
+    help="The education record: every personal handout made, and what it contained.",
+    invoke_without_command=True,
+)
+app.add_typer(record_app, name="record")
+
+
+@record_app.callback()
+@friendly
+def record_list(
+    ctx: typer.Context,
+    appointment: Optional[str] = typer.Option(None, "--appointment", help="Only this appointment id."),
+    since: Optional[str] = typer.Option(None, "--since", help="Only handouts made on or after this day (YYYY-MM-DD)."),
+    form: str = typer.Option("text", "--format", help="text, csv or json."),
+) -> None:
+    """List the personal handouts made (render with an appointment, schedule), oldest first."""
+    if ctx.invoked_subcommand is not None:
+        return
+    from handouts import record
+    from handouts.record.report import render, since_utc
+
+    proj = project()
+    query = record.Query(appointment_id=appointment, since=since_utc(since) if since else None)
+    typer.echo(render(record.entries(proj.output_dir, query, proj.display(proj.output_dir)), form), nl=False)
+
+
+@record_app.command("verify")
+@friendly
+def record_verify(pdf: Path = typer.Argument(..., help="A handout PDF.")) -> None:
+    """Say whether a PDF is a handout the clinic made, byte for byte, and what it contained (exit 1 if not)."""
+    from handouts import record
+    from handouts.record.report import sha256_of, verified
+
+    proj = project()
+    digest = sha256_of(pdf)
+    found = record.entries(proj.output_dir, record.Query(pdf_sha256=digest), proj.display(proj.output_dir))
+    if not found:
+        typer.echo(
+            f"{pdf}: not recognized: no handout on record has these bytes (sha256 {digest}); it was changed "
+            "after it was made, or was not made with this project",
+            err=True,
+        )
+        raise typer.Exit(1)
+    typer.echo(verified(str(pdf), digest, found))
 
 
 def main() -> None:

@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Any, Callable
 
 from handouts import document as doc
 from handouts.appointment import Appointment, local_start, timeline, zone
+from handouts.languages import format_date, format_datetime, template_values
 from handouts.merge import Combined, combine, title_of, with_overrides
 from handouts.project import LoadedLayout
 from handouts.templating import fill
@@ -82,16 +83,18 @@ def compose(
             "date": review.date.isoformat() if review.date else None,
             "content_version": review.content_version,
         },
+        "language": template_values(spec.language),  # the units the hours/minutes filters print
     }
     words = Words(layout, context)
     # Metadata is filled before the appointment joins the context: it never carries patient details.
     subject = words("subject")
     intro: list[doc.Block] = []
-    if lead.patient is not None and lead.patient.purpose:
-        intro.append(doc.Paragraph(lead.patient.purpose))
     if appointment is not None:
+        # The patient's own times come first, right under the title: in large print too, on page 1.
         context["appointment"] = appointment_values(appointment, layout, rules, words)
         intro.append(_appointment_box(appointment, context["appointment"], rules, words))
+    if lead.patient is not None and lead.patient.purpose:
+        intro.append(doc.Paragraph(lead.patient.purpose))
     facts = Facts(combined, rules, words, appointment is not None)
 
     sections = []
@@ -112,7 +115,7 @@ def compose(
         sections.append(doc.Section("qr", "", (doc.QRCode(url, words.fill(spec.qr.label, "qr.label")),)))
 
     clinic = spec.clinic
-    contact = [part for part in (clinic.phone and f"Phone {clinic.phone}", clinic.website) if part]
+    contact = [part for part in (clinic.phone and words("header_phone"), clinic.website) if part]
     header = doc.Header(
         clinic_name=clinic.name,
         contact_lines=tuple(line for line in (clinic.address, "  ·  ".join(contact)) if line),
@@ -204,26 +207,30 @@ def _procedure_values(procedure: Procedure) -> dict[str, Any]:
 
 def appointment_values(appointment: Appointment, layout: LoadedLayout, rules: HandoutParams, words: Words) -> dict[str, Any]:
     """The appointment's values as the patient reads them, for the box and for any wording template."""
-    from babel.dates import format_date, format_datetime
-
     tz_name = appointment.timezone or layout.layout.timezone
     tz = zone(tz_name, "timezone")
     start = local_start(appointment.date, appointment.time, tz, "the appointment time")
     times = timeline(start, rules)
-    locale = appointment.language or layout.layout.language
+    # The layout given here is already in the handout's language (pipeline.localized_layout).
+    locale = layout.layout.language
 
-    def day(value: dt.date) -> str:
-        return format_date(value, words("day_format"), locale=locale)
+    def day(value: dt.date, key: str = "day_format") -> str:
+        return format_date(value, words(key), locale)
 
     def moment(value):
         """A moment the patient acts on; midnight and noon in words, with the night they fall in."""
         if value is None:
             return None
         if value.time() == dt.time(0, 0):
-            return words("moment_midnight", day_before=day(value.date() - dt.timedelta(days=1)), day=day(value.date()))
+            previous = value.date() - dt.timedelta(days=1)
+            return words(
+                "moment_midnight", day_before=day(previous), day=day(value.date()),
+                day_before_short=day(previous, "day_short_format"), same_month=previous.month == value.month,
+            )
         if value.time() == dt.time(12, 0):
             return words("moment_noon", day=day(value.date()))
-        return format_datetime(value, words("moment_format"), locale=locale)
+        # `hour` lets a language choose its article ("a la 1:30", "a las 2:30").
+        return format_datetime(value, words("moment_format", hour=value.hour), locale)
 
     clock = {dt.time(0, 0): "time_midnight", dt.time(12, 0): "time_noon"}.get(start.time())
     return {
@@ -232,8 +239,8 @@ def appointment_values(appointment: Appointment, layout: LoadedLayout, rules: Ha
         "provider": appointment.provider,
         "location": appointment.location,
         "timezone": tz_name,
-        "date": format_datetime(start, words("date_format"), locale=locale),
-        "time": words(clock) if clock else format_datetime(start, words("time_format"), locale=locale),
+        "date": format_datetime(start, words("date_format"), locale),
+        "time": words(clock) if clock else format_datetime(start, words("time_format"), locale),
         "arrival": moment(times.arrival),
         "fasting_start": moment(times.fasting_start),
         "clear_liquids_stop": moment(times.clear_liquids_stop),

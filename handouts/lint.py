@@ -36,6 +36,9 @@ def check_layout(project: Project, name: str) -> list[Finding]:
     findings += _contrast_findings(loaded, file)
     findings += _logo_findings(loaded, file)
     findings += _identity_findings(project, loaded, file)
+    from handouts.localize import language_findings
+
+    findings += [Finding(*finding) for finding in language_findings(project, loaded, file)]
     spec = loaded.layout
     if spec.fonts.base_size < 12 and not spec.large_print:
         findings.append(Finding("warning", f"{file}: fonts.base_size",

@@ -6,6 +6,7 @@ patients on one sheet. The cover lists appointment ids, times and page ranges, n
 
 from __future__ import annotations
 
+import datetime as dt
 import io
 
 from handouts.appointment import Appointment
@@ -61,19 +62,20 @@ def make_packet(
 ) -> tuple[bytes, int]:
     """(appointment, pdf, pages) in print order -> (packet pdf, total pages); the cover also lists the
     rows (`failed`) that have no handout."""
-    from babel.dates import format_date, format_time
     from pypdf import PdfReader, PdfWriter
+
+    from handouts.languages import format_date, format_datetime
 
     locale = layout.layout.language
     dates = sorted({a.date for a, _, _ in handouts})
-    day = ", ".join(format_date(d, layout.wording["date_format"], locale=locale) for d in dates)
+    day = ", ".join(format_date(d, layout.wording["date_format"], locale) for d in dates)
 
     def plan(cover_pages: int) -> list[tuple[str, str, str, str]]:
         rows = []
         page = cover_pages + cover_pages % 2  # the first handout starts on an odd page
         for appointment, _, pages in handouts:
             first = page + 1
-            when = format_time(appointment.time, layout.wording["time_format"], locale=locale)
+            when = format_datetime(dt.datetime.combine(appointment.date, appointment.time), layout.wording["time_format"], locale)
             if len(dates) > 1:
                 when = f"{appointment.date.isoformat()} {when}"
             span = f"{first}–{first + pages - 1}" if pages > 1 else str(first)

@@ -131,7 +131,7 @@ class _Parser:
                     if not self.peek(")"):
                         self.take(",")
                 self.take(")")
-            node = (lambda f, inner, a: lambda c: f(inner(c), *(x(c) for x in a)))(self.filters[name], node, args)
+            node = (lambda f, inner, a: lambda c: f(c, inner(c), *(x(c) for x in a)))(self.filters[name], node, args)
         return node
 
     def dotted(self) -> Node:
@@ -197,14 +197,14 @@ def _plain_values(value: Any) -> bool:
 
 
 def _own_filter(function: Callable) -> Callable:
-    """One of the wording's own filters (hours, minutes, span…), called as Jinja2 would call it, on plain
-    values only; if it raises, Jinja2 raises the same, so it decides."""
+    """One of the wording's own filters (hours, minutes, span…), given the context as Jinja2 gives a
+    context filter its context, on plain values only; if it raises, Jinja2 raises the same, so it decides."""
 
-    def checked(value: Any, *args: Any) -> Any:
+    def checked(context: dict, value: Any, *args: Any) -> Any:
         if not _plain_values(value) or not _plain_values(args):
             raise Fallback("filter")
         try:
-            return function(value, *args)
+            return function(context, value, *args)
         except Exception:  # noqa: BLE001 - whatever it is, Jinja2 reports it
             raise Fallback("filter") from None
 
@@ -220,8 +220,13 @@ def _output(value: Any) -> str:
 @lru_cache(maxsize=1024)
 def compile_template(source: str, own_filters: tuple[tuple[str, Callable], ...] = ()) -> Callable[[dict], str] | None:
     """A function of the context giving the template's text, or None when it is outside the subset.
-    `own_filters`: (name, function) of the filters the wording's Jinja2 environment adds."""
-    filters = {"length": _length, "join": _join, **{name: _own_filter(f) for name, f in own_filters}}
+    `own_filters`: (name, function(context, value, *args)) of the filters the wording's Jinja2
+    environment adds."""
+    filters = {
+        "length": lambda c, value: _length(value),
+        "join": lambda c, value, *args: _join(value, *args),
+        **{name: _own_filter(f) for name, f in own_filters},
+    }
     if "{#" in source or "{%+" in source or "{{+" in source:
         return None
     try:

@@ -233,22 +233,27 @@ def item_flowables(
 
 
 def grid(flowables: list[Flowable], columns: int, width: float, gap: float, font: str) -> list[Flowable]:
-    """Short items side by side (row by row), so a list of short lines does not run down a whole page."""
+    """Short items side by side, so a list of short lines does not run down a whole page. One table per row
+    of items, so that a long list still breaks between rows at the end of a page."""
     if columns < 2 or len(flowables) < 2:
         return flowables
     column = (width - gap * (columns - 1)) / columns
-    rows = [flowables[i:i + columns] for i in range(0, len(flowables), columns)]
-    rows[-1] = rows[-1] + [""] * (columns - len(rows[-1]))
-    table = Table(rows, colWidths=[column + (gap if i < columns - 1 else 0) for i in range(columns)], hAlign="LEFT")
-    table.setStyle(TableStyle([
+    widths = [column + (gap if i < columns - 1 else 0) for i in range(columns)]
+    style = TableStyle([
         ("FONT", (0, 0), (-1, -1), font),  # else ReportLab lists Helvetica, unused
         ("VALIGN", (0, 0), (-1, -1), "TOP"),
         ("LEFTPADDING", (0, 0), (-1, -1), 0),
         ("RIGHTPADDING", (0, 0), (-1, -1), gap),
         ("TOPPADDING", (0, 0), (-1, -1), 0),
         ("BOTTOMPADDING", (0, 0), (-1, -1), 0),
-    ]))
-    return [table]
+    ])
+    rows = []
+    for i in range(0, len(flowables), columns):
+        cells = flowables[i:i + columns]
+        table = Table([cells + [""] * (columns - len(cells))], colWidths=widths, hAlign="LEFT")
+        table.setStyle(style)
+        rows.append(table)
+    return rows
 
 
 def block_flowables(block: doc.Block, styles: Styles, width: float) -> list[Flowable]:

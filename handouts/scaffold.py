@@ -72,6 +72,8 @@ clinic:
 
 # timezone: America/New_York             # IANA name; appointment times are computed in it
 
+# record: {{patient_name: false}}         # true: the education record keeps patients' names too
+
 # wording:                               # any standard sentence or heading (see handouts/data/wording/en.yaml)
 #   heading_before: Getting ready
 """

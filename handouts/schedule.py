@@ -14,6 +14,7 @@ from typing import Callable
 
 from handouts.appointment import Appointment, from_mapping
 from handouts.errors import HandoutsError
+from handouts.feeds import named, read_schedule, source_of
 from handouts.output import write_atomic
 from handouts.project import Project
 from handouts.schema import CODE_PATTERN
@@ -36,6 +37,7 @@ class ScheduleResult:
     failed: list[tuple[int, str]] = field(default_factory=list)
     packet: Path | None = None
     packet_pages: int = 0
+    skipped: list[str] = field(default_factory=list)  # feed appointments cancelled, no-show or in error
 
 
 def read_rows(path: Path) -> list[tuple[int, dict[str, str]]]:
@@ -69,6 +71,8 @@ def read_rows(path: Path) -> list[tuple[int, dict[str, str]]]:
 
 def parse_row(number: int, row: dict) -> Appointment:
     where = f"row {number}"
+    if getattr(row, "error", None):  # a FHIR resource or HL7 message that could not be read
+        raise HandoutsError(row.error)
     if None in row:
         raise HandoutsError(f"{where}: more values than columns; check for an unquoted comma")
     empty = [key for key in ("appointment_id", "date", "time", "codes") if not (row.get(key) or "").strip()]
@@ -99,15 +103,19 @@ def run_schedule(
     packet: bool,
     say: Callable[[str], None],
     warn: Callable[[str], None],
+    extras: tuple = (),  # callables given each handout made (--fhir-out, --ics)
+    language: str | None = None,
 ) -> ScheduleResult:
-    from handouts.pipeline import render_pdf
+    from handouts.pipeline import language_choice, render_in, save_personal
     from handouts.render import page_count
 
     result = ScheduleResult()
     used_layouts: list[str] = []
     used_ids: dict[str, int] = {}
     pdfs: dict[int, bytes] = {}
-    for number, row in read_rows(csv_path):
+    rows = read_schedule(csv_path, read_rows, lambda: project.layout(layout_name).layout.timezone)
+    result.skipped = rows.skipped
+    for number, row in rows:
         try:
             appointment = parse_row(number, row)
             if appointment.appointment_id in used_ids:
@@ -118,11 +126,15 @@ def run_schedule(
             name = appointment.layout or layout_name
             layout = project.layout(name)  # loaded once per project
             procedures = [project.procedure(code) for code in appointment.codes]
-            pdf = render_pdf(procedures, layout, appointment)
+            # The row's language column, else --language, else the layout's own.
+            languages = language_choice(appointment.language or language, None, layout)
+            pdf = render_in(project, procedures, layout, languages, appointment)
             path = out_dir / f"{appointment.date.isoformat()}-{appointment.appointment_id}.pdf"
-            write_atomic(path, pdf, private=True, shown=project.display(path))
+            made = save_personal(project, path, pdf, procedures, layout, appointment, source_of(row), "schedule")
+            for extra in extras:
+                extra(made)
         except HandoutsError as exc:
-            message = scrubbed("; ".join(exc.lines), row)
+            message = scrubbed(named("; ".join(exc.lines), row), row)
             if not message.startswith(f"row {number}"):
                 message = f"row {number}: {message}"
             result.failed.append((number, message))

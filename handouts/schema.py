@@ -490,6 +490,29 @@ class QRSpec(Strict):
     label: str = "Scan for more about your procedure"
 
 
+class RecordSpec(Strict):
+    patient_name: bool = False  # keep the patient's name in the education record (off: references only)
+
+
+class ClinicWords(Strict):
+    """The clinic's details that are words, in another language (the phone numbers stay as they are)."""
+
+    name: str | None = None
+    address: str | None = None
+    after_hours_phone: str | None = None  # e.g. "020 7946 0999 (ask for the on-call pain doctor)"
+    website: str | None = None
+
+
+class LayoutTranslation(Strict):
+    """A clinic's own words in another language (see handouts/languages.py): every clinic wording key,
+    extra section and QR label the layout has must be given here for each language it prints in."""
+
+    wording: dict[str, str] = {}
+    extra_sections: list[ClinicSection] | None = None  # replaces the layout's extra_sections, in order
+    qr_label: str | None = None
+    clinic: ClinicWords | None = None
+
+
 class Layout(Strict):
     extends: str | None = None
     description: str | None = None
@@ -507,6 +530,27 @@ class Layout(Strict):
     extra_sections: list[ClinicSection] = []
     qr: QRSpec | None = None
     wording: dict[str, str] = {}
+    record: RecordSpec = RecordSpec()
+    translations: dict[str, LayoutTranslation] = {}  # language code -> the clinic's words in it
+
+    @field_validator("language")
+    @classmethod
+    def _known_language(cls, value: str) -> str:
+        from handouts.languages import problem
+
+        if problem(value):
+            raise ValueError(problem(value))
+        return value
+
+    @field_validator("translations")
+    @classmethod
+    def _known_languages(cls, value: dict) -> dict:
+        from handouts.languages import problem
+
+        for code in value:
+            if problem(code):
+                raise ValueError(f"translations: {problem(code)}")
+        return value
 
     @field_validator("sections")
     @classmethod

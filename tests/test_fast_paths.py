@@ -20,7 +20,7 @@ from handouts.pipeline import render_pdf
 from handouts.project import Project
 from handouts.quicktemplate import Fallback, compile_template
 from handouts.schema import Layout, Procedure
-from handouts.templating import FILTERS, _environment, fill
+from handouts.templating import QUICK_FILTERS, _environment, fill
 
 
 def test_records_hold_exactly_the_validated_values(project):
@@ -118,7 +118,7 @@ def jinja(source: str, context: dict):
 
 
 def quick(source: str, context: dict):
-    compiled = compile_template(source, tuple(FILTERS.items()))
+    compiled = compile_template(source, QUICK_FILTERS)
     if compiled is None:
         return None
     try:
@@ -167,7 +167,7 @@ def sample_wording_context() -> dict:
         "clinic": {"name": "C", "phone": "1", "after_hours_phone": None, "emergency_number": "911"},
         "review": {"status": "draft", "date": None, "content_version": "2"},
         "appointment": {"fasting_start": "x", "clear_liquids_stop": "y", "arrival": "z"},
-        "day": "Monday", "row": 7, "day_before": "Sunday", "withs": ["with X-ray", "with numbing"],
+        "day": "Monday", "row": 7, "day_before": "Sunday", "withs": ["with X-ray", "with numbing"], "single": False, "pages": "3-4",
     }
 
 

@@ -111,12 +111,14 @@ def printed_text(procedure: Procedure) -> dict[str, list[str]]:
     if patient is not None:
         for name, texts in patient.texts().items():
             out.update({f"patient.{name}[{i}]" if len(texts) > 1 else f"patient.{name}": [t] for i, t in enumerate(texts)})
+    # As compose prints them: without patient text the page text stands in (marked); "what it is" also
+    # falls back on its own when the patient text leaves it empty.
     fallback = {
         "what_is_it": ("summary", "purpose"), "steps": ("procedure_steps",), "feel": ("patient_experience",),
         "after": ("recovery",), "bring": ("preparation",),
     }
     for patient_field, page_fields in fallback.items():
-        if patient is None or not patient.texts().get(patient_field):
+        if patient is None or (patient_field == "what_is_it" and not patient.what_is_it):
             for name in page_fields:
                 for i, text in enumerate(_flatten(getattr(procedure, name))):
                     out[f"{name}[{i}]"] = [text]

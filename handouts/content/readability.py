@@ -16,7 +16,8 @@ from dataclasses import dataclass
 _ABBREVIATIONS = ("Dr.", "Mr.", "Mrs.", "Ms.", "St.", "e.g.", "i.e.", "a.m.", "p.m.", "A.M.", "P.M.", "vs.", "etc.", "No.")
 _SENTENCE_END = re.compile(r"(?<=[.!?])[\"')\]”’]*\s+(?=[\"'(\[“‘]?[A-Z0-9¿¡])")
 _WORD = re.compile(r"[A-Za-zÀ-ÿ]+(?:['’][A-Za-z]+)*|\d+(?:[.,:]\d+)*")
-_YOU = re.compile(r"\b(you|your|yours|yourself|you'll|you're|you've|you'd)\b", re.IGNORECASE)
+# "You" to the reader, or the reader's own voice in the questions they may ask ("Will I go home today?").
+_YOU = re.compile(r"\b(you|your|yours|yourself|you'll|you're|you've|you'd|I|I'm|I'll|my|me)\b", re.IGNORECASE)
 # "is/was/be ... <past participle>": the usual sign of the passive voice.
 _PASSIVE = re.compile(
     r"\b(am|is|are|was|were|be|been|being|get|gets|got)\s+(?:\w+ly\s+)?(\w+ed|done|given|made|seen|taken|"

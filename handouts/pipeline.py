@@ -14,10 +14,18 @@ from handouts.project import LoadedLayout, Project
 def render_pdf(
     procedures, layout: LoadedLayout, appointment: Appointment | None = None, large_print: bool = False
 ) -> bytes:
+    return render_handout(procedures, layout, appointment, large_print)[1]
+
+
+def render_handout(
+    procedures, layout: LoadedLayout, appointment: Appointment | None = None, large_print: bool = False
+):
+    """(document model, PDF bytes): for programs that show what the handout says as well (serve)."""
     from handouts.compose import compose
     from handouts.render import render
 
-    return render(compose(procedures, layout, appointment, large_print))
+    handout = compose(procedures, layout, appointment, large_print)
+    return handout, render(handout)
 
 
 def default_output(project: Project, procedures: list, layout_name: str, appointment: Appointment | None) -> Path:

@@ -104,6 +104,14 @@
 
   let timer = null;
   let sent = 0;
+  // A field's error shows once the user has been there: "date is missing" while the name is still
+  // being typed would only distract. Errors about the procedure, the layout or the whole form always show.
+  const touched = new Set(["procedure", "layout", "form", "language"]);
+  function seen(field) {
+    const input = document.getElementById(field);
+    return touched.has(field) || (input !== null && input.value.trim() !== "");
+  }
+  form.addEventListener("focusout", (event) => { if (event.target.name) touched.add(event.target.name); });
 
   function schedulePreview(delay) {
     clearTimeout(timer);
@@ -113,7 +121,7 @@
   function showMessages(kind, messages) {
     document.querySelectorAll("[data-" + kind + "-for]").forEach((element) => {
       const field = element.getAttribute("data-" + kind + "-for");
-      const lines = messages[field] || [];
+      const lines = kind === "error" && !seen(field) ? [] : messages[field] || [];
       element.textContent = lines.join(" ");
       if (kind === "error") {
         const box = document.getElementById("field-" + field);
@@ -180,7 +188,9 @@
     showMessages("error", result.errors || {});
     showMessages("warning", result.warnings || {});
     if (!response.ok) {
-      status.textContent = "Fix the fields marked in red to see the handout.";
+      const shown = Object.keys(result.errors || {}).some(seen);
+      status.textContent = shown ? "Fix the fields marked in red to see the handout."
+                                 : "Fill in the date and time to see the patient's handout.";
       showBox("", []); showPages([]);
       return;
     }
@@ -191,6 +201,9 @@
   }
 
   form.addEventListener("input", (event) => { if (event.target !== search) schedulePreview(350); });
-  form.addEventListener("change", (event) => { if (event.target !== search) schedulePreview(0); });
+  form.addEventListener("change", (event) => {
+    if (event.target.name) touched.add(event.target.name);
+    if (event.target !== search) schedulePreview(0);
+  });
   if (chips.querySelector("input[name=codes]")) schedulePreview(0);
 })();

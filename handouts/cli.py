@@ -204,6 +204,9 @@ def serve(
     layout: Optional[str] = typer.Option(None, "--layout", "-l", help="The layout preselected on the page.", show_default="default"),
     tls_cert: Optional[Path] = typer.Option(None, "--tls-cert", help="Serve HTTPS with this certificate (PEM)."),
     tls_key: Optional[Path] = typer.Option(None, "--tls-key", help="The certificate's private key (PEM)."),
+    workers: Optional[int] = typer.Option(
+        None, "--workers", min=0, max=16, help="Render processes (0: in the server's process).", show_default="cores, up to 4"
+    ),
 ) -> None:
     """A local web page for the front desk: make a patient's handout, or a day's from a schedule file."""
     from handouts.serve.config import Settings, check_bind
@@ -215,7 +218,10 @@ def serve(
     proj = project()
     if layout is not None and layout not in proj.layout_names():
         proj.layout(layout)  # says what is wrong with the name
-    settings = Settings(proj.root, host, port, token, layout, https=tls_cert is not None)
+    import os
+
+    workers = min(os.cpu_count() or 1, 4) if workers is None else workers
+    settings = Settings(proj.root, host, port, token, layout, https=tls_cert is not None, workers=workers)
     run(settings, (str(tls_cert), str(tls_key)) if tls_cert else None, echo=typer.echo)
 
 

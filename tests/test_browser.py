@@ -21,6 +21,8 @@ ARGS = [
     "--disable-component-update", "--disable-sync", "--no-first-run",
 ]
 expect = None  # playwright's, once the browser fixture has imported it
+if not Path(CHROMIUM).exists() and os.environ.get("CI"):
+    raise RuntimeError("CI must run the browser tests: .ci/run installs chromium with apt-get")
 pytestmark = pytest.mark.skipif(not Path(CHROMIUM).exists(), reason="chromium is not installed (apt-get install chromium)")
 
 

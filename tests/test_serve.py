@@ -353,3 +353,28 @@ def test_the_cli_does_not_import_the_web_framework():
     code = "import sys, handouts.cli; print(any(m.split('.')[0] in ('starlette', 'uvicorn', 'multipart') for m in sys.modules))"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert out.strip() == "False"
+
+
+def test_the_readmes_serve_commands_start_a_server(project, monkeypatch):
+    """The front-desk section's commands, up to the point where the server would start listening."""
+    import shlex
+
+    from conftest import ROOT
+
+    readme = (ROOT / "README.md").read_text()
+    commands = [line.split("  #")[0].strip() for block in re.findall(r"```console\n(.*?)```", readme, re.S)
+                for line in block.splitlines()]
+    started = []
+    monkeypatch.setattr("handouts.serve.server.run", lambda settings, tls=None, echo=print: started.append(settings))
+    monkeypatch.chdir(project)
+    serve = [c for c in commands if c.startswith("handouts serve")]
+    assert len(serve) == 3
+    for command in commands:
+        if command.startswith("python3 -c"):
+            subprocess.run(command, shell=True, check=True, cwd=project)
+        elif command.startswith("handouts serve"):
+            result = run(project, *shlex.split(command)[1:])
+            assert result.exit_code == 0, result.output
+    assert [(s.host, s.port, s.default_layout, bool(s.token)) for s in started] == [
+        ("127.0.0.1", 8765, None, False), ("127.0.0.1", 8080, "riverside-spine", False), ("0.0.0.0", 8765, None, True),
+    ]

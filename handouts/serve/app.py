@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
+import contextlib
 import hmac
-import io
 import secrets
 from pathlib import Path
 
@@ -17,15 +17,13 @@ from starlette.staticfiles import StaticFiles
 
 from handouts.errors import HandoutsError
 from handouts.serve.config import Settings
-from handouts.serve.content import Content
-from handouts.serve.day import make_day
+from handouts.serve import workers
 from handouts.serve.guard import Guard
-from handouts.serve.handout import PERSON_FIELDS, HandoutForm, Outcome, make, read_form
+from handouts.serve.handout import PERSON_FIELDS, HandoutForm, Outcome, read_form
 from handouts.serve.store import Store
 
 HERE = Path(__file__).parent
 CSRF_COOKIE = "handouts_csrf"
-PREVIEW_DPI = 60
 EXPIRED = "the page has expired or the form came from elsewhere; reload the page and try again"
 
 
@@ -36,7 +34,9 @@ class Site:
         import jinja2
 
         self.settings = settings
-        self.content = Content(settings.project_root, settings.default_layout)
+        # The page's own needs (lists, search); renders go to the workers, each with its own copy.
+        self.content = workers.content(str(settings.project_root), settings.default_layout)
+        self.renderer = workers.Renderer(settings.project_root, settings.default_layout, settings.workers)
         self.previews = Store(limit=64, seconds=15 * 60)  # a preview's PDF and its page images
         self.days = Store(limit=8, seconds=60 * 60)
         self.env = jinja2.Environment(
@@ -80,7 +80,7 @@ class Site:
 
     async def outcome(self, request: Request) -> tuple[HandoutForm, Outcome]:
         form, outcome = read_form(await self.checked_form(request), self.content, self.settings)
-        return form, make(self.content, form, outcome)
+        return form, await self.renderer.run(workers.handout, form, outcome)
 
     # ------------------------------------------------------------ the handout page
 
@@ -120,7 +120,7 @@ class Site:
         if entry is None:
             raise HTTPException(404, "this preview has expired; change any field to make a new one")
         if number not in entry["images"]:
-            image = page_png(entry["pdf"], number)
+            image = await self.renderer.run(workers.png, entry["pdf"], number, project=False)
             if image is None:
                 raise HTTPException(404, "no such page")
             entry["images"][number] = image
@@ -142,7 +142,7 @@ class Site:
         data = await upload.read(self.settings.upload_limit + 1)
         shown = Path(upload.filename).name[:80] or "the file"
         try:
-            day = make_day(self.content.fresh(), data, shown, layout, self.settings.max_rows)
+            day = await self.renderer.run(workers.day, data, shown, layout, self.settings.max_rows)
         except HandoutsError as exc:
             return self.day_page(request, 400, chosen_layout=layout, errors={"file": exc.lines})
         return self.day_page(request, day=day, key=self.days.put(day), chosen_layout=layout, shown=shown)
@@ -153,10 +153,11 @@ class Site:
         if day is None:
             raise HTTPException(404, "this day's handouts have expired; upload the schedule again")
         if name == "packet.pdf":
-            packet = day.packet_pdf(self.content.fresh())
-            if packet is None:
+            if not day.done:
                 raise HTTPException(404, "no handout was made, so there is no packet")
-            name, data = packet[0], packet[1]
+            if day.packet is None:  # made the first time it is asked for
+                day.packet = await self.renderer.run(workers.packet, day.done, day.layout)
+            name, data = day.packet[0], day.packet[1]
         elif name in day.pdfs:
             data = day.pdfs[name]
         else:
@@ -167,6 +168,10 @@ class Site:
 
 async def http_error(request: Request, exc: HTTPException):
     return PlainTextResponse(str(exc.detail), exc.status_code, headers=getattr(exc, "headers", None))
+
+
+async def restarted(request: Request, exc: Exception):
+    return PlainTextResponse("the renderer had to restart; try again", 503)
 
 
 def create_app(settings: Settings) -> Starlette:
@@ -183,23 +188,14 @@ def create_app(settings: Settings) -> Starlette:
         Route("/favicon.ico", lambda request: Response(status_code=204)),
         Mount("/static", StaticFiles(directory=HERE / "static"), name="static"),
     ]
+    @contextlib.asynccontextmanager
+    async def lifespan(app):
+        yield
+        site.renderer.close()
+
     app = Starlette(
-        routes=routes, middleware=[Middleware(Guard, settings=settings)], exception_handlers={HTTPException: http_error}
+        routes=routes, middleware=[Middleware(Guard, settings=settings)], lifespan=lifespan,
+        exception_handlers={HTTPException: http_error, workers.RendererRestarted: restarted},
     )
     app.state.site = site
     return app
-
-
-def page_png(pdf: bytes, number: int) -> bytes | None:
-    """One page as a PNG for the preview (pypdfium2: no system packages); None past the last page."""
-    import pypdfium2
-
-    document = pypdfium2.PdfDocument(pdf)
-    try:
-        if not 1 <= number <= len(document):
-            return None
-        buffer = io.BytesIO()
-        document[number - 1].render(scale=PREVIEW_DPI / 72).to_pil().save(buffer, format="PNG")
-        return buffer.getvalue()
-    finally:
-        document.close()

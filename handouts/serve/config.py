@@ -22,6 +22,7 @@ class Settings:
     token: str | None = None  # required for any address but this computer's
     default_layout: str | None = None  # preselected on the page; else 'default', else the first
     https: bool = False
+    workers: int = 0  # render processes; 0: in the server's own process
     form_limit: int = 64 * 1024  # a handout form is well under 2 KB
     upload_limit: int = 2 * 1024 * 1024  # a day's CSV of 500 rows is ~50 KB
     max_rows: int = 500  # appointments in one uploaded schedule

@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from handouts.project import Project
-from handouts.schedule import Rendered, build_packet, file_name, render_rows, rows_from_bytes
+from handouts.schedule import Rendered, file_name, render_rows, rows_from_bytes
 
 
 @dataclass(frozen=True)
@@ -30,17 +30,11 @@ class Day:
     rows: list[Row]
     pdfs: dict[str, bytes]  # file name -> PDF
     done: list[Rendered] = field(repr=False, default_factory=list)
-    packet: tuple[str, bytes, int] | None = None
+    packet: tuple[str, bytes, int] | None = None  # (name, pdf, pages), made when first asked for
 
     @property
     def failed(self) -> int:
         return sum(row.error is not None for row in self.rows)
-
-    def packet_pdf(self, project: Project) -> tuple[str, bytes, int] | None:
-        """Made the first time it is asked for: most days are printed one way or the other."""
-        if self.packet is None and self.done:
-            self.packet = build_packet(project, self.done, self.layout)
-        return self.packet
 
 
 def make_day(project: Project, data: bytes, shown: str, layout: str, max_rows: int) -> Day:

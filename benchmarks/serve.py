@@ -1,0 +1,169 @@
+"""Time `handouts serve` making a personal handout, with 8 clients at once.
+
+Starts a real server on 127.0.0.1 (a free port), then 8 client threads, each with its own kept-alive
+connection, POST the handout form and read the PDF back:
+
+- paced: each client asks every 250 ms (8 front-desk staff typing, the page asking on each pause: 32/s);
+- flat out: each client asks again as soon as its answer arrives (the most the server can do).
+
+Also times the page's live preview (JSON, then the first page's PNG). Traffic only to 127.0.0.1 and a
+fixed number of requests. Prints p50/p99 per scenario; target p50 <= 50 ms, p99 <= 200 ms.
+
+    python benchmarks/serve.py [--requests 60] [--clients 8]
+"""
+
+from __future__ import annotations
+
+import argparse
+import http.client
+import json
+import re
+import socket
+import statistics
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+from urllib.parse import urlencode
+
+ROOT = Path(__file__).resolve().parents[1]
+FORM = [
+    ("codes", "01992"), ("codes", "77003"), ("layout", "riverside-spine"), ("patient", "Maria Lopez"),
+    ("date", "2026-12-03"), ("time", "07:45"), ("provider", "Dr. Chen"), ("location", "Suite 200"),
+]
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def start(port: int) -> subprocess.Popen:
+    process = subprocess.Popen(
+        [sys.executable, "-m", "handouts", "--project", str(ROOT), "serve", "--port", str(port)],
+        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+    )
+    for _ in range(300):  # 30 s at most
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=0.5).close()
+            return process
+        except OSError:
+            time.sleep(0.1)
+    process.kill()
+    raise SystemExit("the server did not start")
+
+
+class Client:
+    def __init__(self, port: int):
+        self.connection = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+        self.connection.request("GET", "/")
+        response = self.connection.getresponse()
+        page = response.read().decode()
+        self.cookie = re.search(r"handouts_csrf=([^;]+)", response.getheader("set-cookie")).group(1)
+        assert re.search(r'name="csrf_token" value="([^"]+)"', page).group(1) == self.cookie
+        self.headers = {"Content-Type": "application/x-www-form-urlencoded", "Cookie": f"handouts_csrf={self.cookie}"}
+        self.body = urlencode(FORM + [("csrf_token", self.cookie)])
+
+    def post(self, path: str) -> bytes:
+        self.connection.request("POST", path, self.body, self.headers)
+        response = self.connection.getresponse()
+        data = response.read()
+        if response.status != 200:
+            raise SystemExit(f"{path}: {response.status} {data[:200]!r}")
+        return data
+
+    def handout(self) -> None:
+        assert self.post("/handout.pdf").startswith(b"%PDF")
+
+    def preview(self) -> None:
+        pages = json.loads(self.post("/api/preview"))["pages"]
+        self.connection.request("GET", pages[0], headers={"Cookie": f"handouts_csrf={self.cookie}"})
+        assert self.connection.getresponse().read().startswith(b"\x89PNG")
+
+
+def scenario(port: int, clients: int, requests: int, interval: float, what: str) -> tuple[list[float], float]:
+    times: list[float] = []
+    lock = threading.Lock()
+    connections = [Client(port) for _ in range(clients)]
+
+    def work(client: Client, offset: float) -> None:
+        time.sleep(offset)
+        next_at = time.perf_counter()
+        for _ in range(requests):
+            started = time.perf_counter()
+            getattr(client, what)()
+            took = time.perf_counter() - started
+            with lock:
+                times.append(took * 1000)
+            next_at += interval
+            time.sleep(max(0.0, next_at - time.perf_counter()))
+
+    threads = [threading.Thread(target=work, args=(c, i * interval / clients)) for i, c in enumerate(connections)]
+    began = time.perf_counter()
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    return times, len(times) / (time.perf_counter() - began)
+
+
+def percentile(values: list[float], p: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(round(p / 100 * (len(ordered) - 1))))]
+
+
+def render_only() -> float:
+    """The pipeline alone, warm, for the same form: what the server adds is the rest."""
+    from handouts.appointment import from_mapping
+    from handouts.pipeline import render_pdf
+    from handouts.project import Project
+
+    project = Project(ROOT)
+    values = dict(FORM[2:])
+    layout = project.layout(values.pop("layout"))
+    appointment = from_mapping({**values, "codes": ["01992", "77003"]}, "the appointment")
+    procedures = [project.procedure("01992"), project.procedure("77003")]
+    times = []
+    for _ in range(25):
+        started = time.perf_counter()
+        render_pdf(procedures, layout, appointment)
+        times.append((time.perf_counter() - started) * 1000)
+    return statistics.median(times[5:])
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--requests", type=int, default=60, help="per client and scenario")
+    parser.add_argument("--clients", type=int, default=8)
+    args = parser.parse_args()
+    port = free_port()
+    server = start(port)
+    try:
+        warm = Client(port)
+        for _ in range(20):
+            warm.handout()
+            warm.preview()
+        print(f"{args.clients} clients x {args.requests} requests each; personal handout, 2 codes, riverside-spine (logo)")
+        print(f"the same handout drawn in this process, no server: {render_only():.1f} ms (p50 of 20)")
+        print(f"{'scenario':<44} {'p50':>8} {'p99':>8} {'max':>8} {'rate':>9}")
+        times, rate = scenario(port, 1, args.requests, 0.0, "handout")
+        print(f"{'PDF, one client alone':<44} {statistics.median(times):6.1f}ms {percentile(times, 99):6.1f}ms "
+              f"{max(times):6.1f}ms {rate:7.1f}/s")
+        for label, what, interval in (
+            ("PDF, paced (each client every 250 ms)", "handout", 0.25),
+            ("PDF, flat out", "handout", 0.0),
+            ("preview (JSON + page-1 PNG), paced", "preview", 0.25),
+        ):
+            times, rate = scenario(port, args.clients, args.requests, interval, what)
+            print(f"{label:<44} {statistics.median(times):6.1f}ms {percentile(times, 99):6.1f}ms "
+                  f"{max(times):6.1f}ms {rate:7.1f}/s")
+        print("target: p50 <= 50 ms, p99 <= 200 ms")
+    finally:
+        server.terminate()
+        server.wait(timeout=10)
+
+
+if __name__ == "__main__":
+    main()

@@ -39,7 +39,7 @@ def server(tmp_path_factory):
         shutil.copytree(ROOT / folder, root / folder)
     port = free_port()
     process = subprocess.Popen(
-        [sys.executable, "-m", "handouts", "--project", str(root), "serve", "--port", str(port), "-l", "riverside-spine"],
+        [sys.executable, "-m", "handouts", "--project", str(root), "serve", "--port", str(port), "-l", "riverside-spine", "--workers", "1"],
         stdout=subprocess.PIPE, stderr=subprocess.PIPE, env={**os.environ, "PYTHONUNBUFFERED": "1"},
     )
     deadline = time.monotonic() + 30
@@ -99,6 +99,7 @@ def test_make_a_patients_handout(server, page):
     page.fill("#time", "07:45")
     page.fill("#provider", "Dr. Chen")
     # (expect() polls without eval: the page's CSP forbids it, for the test's scripts too)
+    expect(page.locator("#value-appointment_provider")).to_have_text("Dr. Chen")  # the last preview is in
     expect(page.locator("#value-appointment_arrive")).to_have_text("6:45 AM on Thursday, December 3")
     expect(page.locator("#value-appointment_stop_eating")).to_have_text("11:45 PM on Wednesday, December 2")
     expect(page.locator("#value-appointment_stop_liquids")).to_have_text("5:45 AM on Thursday, December 3")
@@ -106,8 +107,8 @@ def test_make_a_patients_handout(server, page):
     images = page.locator("#pages img")
     expect(images).to_have_count(5)
     for i in range(5):
-        images.nth(i).scroll_into_view_if_needed()
-        assert images.nth(i).evaluate("img => img.complete && img.naturalWidth > 300")
+        expect(images.nth(i)).to_have_js_property("complete", True)
+        assert images.nth(i).evaluate("img => img.naturalWidth") > 300
     with page.expect_download() as download:
         page.click("#download")
     assert download.value.suggested_filename == "2026-12-03-0745-01992-77003-riverside-spine.pdf"

@@ -335,6 +335,12 @@ def test_a_bad_schedule_file_is_explained_beside_the_file_field(client, data, wo
     assert words in shown.replace("&#39;", "'")
 
 
+def test_an_upload_is_never_spooled_to_disk():
+    from starlette.formparsers import MultiPartParser
+
+    assert Settings(Path(".")).upload_limit < MultiPartParser.spool_max_size
+
+
 def test_a_schedule_is_limited_in_rows(client):
     rows = "".join(f"A{i},,2026-12-03,07:00,64634,,\n" for i in range(600))
     page = upload(client, ("appointment_id,patient,date,time,codes,provider,location\n" + rows).encode())

@@ -24,7 +24,9 @@ class Settings:
     https: bool = False
     workers: int = 0  # render processes; 0: in the server's own process
     form_limit: int = 64 * 1024  # a handout form is well under 2 KB
-    upload_limit: int = 2 * 1024 * 1024  # a day's CSV of 500 rows is ~50 KB
+    # A day's CSV of 500 rows is ~50 KB. Under 1 MiB, Starlette keeps an uploaded file in memory
+    # (it spools bigger ones to a temporary file): patient data never touches the disk.
+    upload_limit: int = 1000 * 1000
     max_rows: int = 500  # appointments in one uploaded schedule
     max_codes: int = 8  # procedures on one handout
     max_field: int = 200  # characters in one text field

@@ -107,6 +107,10 @@
   // A field's error shows once the user has been there: "date is missing" while the name is still
   // being typed would only distract. Errors about the procedure, the layout or the whole form always show.
   const touched = new Set(["procedure", "layout", "form", "language"]);
+  // An error the server already put on the page (the form was sent) stays until it is fixed.
+  document.querySelectorAll("[data-error-for]").forEach((element) => {
+    if (element.textContent.trim()) touched.add(element.getAttribute("data-error-for"));
+  });
   function seen(field) {
     const input = document.getElementById(field);
     return touched.has(field) || (input !== null && input.value.trim() !== "");

@@ -384,3 +384,16 @@ def test_the_readmes_serve_commands_start_a_server(project, monkeypatch):
     assert [(s.host, s.port, s.default_layout, bool(s.token)) for s in started] == [
         ("127.0.0.1", 8765, None, False), ("127.0.0.1", 8080, "riverside-spine", False), ("0.0.0.0", 8765, None, True),
     ]
+
+
+def test_a_port_in_use_is_one_clear_line():
+    import socket
+
+    from handouts.serve.server import bind
+
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen(1)
+        port = taken.getsockname()[1]
+        with pytest.raises(HandoutsError, match=f"--port {port}: cannot listen there .*choose another --port"):
+            bind("127.0.0.1", port)

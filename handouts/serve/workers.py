@@ -49,6 +49,14 @@ def warm(root: str, preferred: str | None) -> None:
         pass  # a broken file is shown on the page, where it is used
 
 
+def _start_worker(root: str, preferred: str | None) -> None:
+    import signal
+
+    # Ctrl-C reaches the whole process group: the server stops its workers itself, quietly.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    warm(root, preferred)
+
+
 def handout(root: str, preferred: str | None, form, outcome):
     from handouts.serve.handout import make
 
@@ -95,7 +103,7 @@ class Renderer:
 
         # spawn, not fork: the server has threads and an event loop a forked child must not inherit.
         return ProcessPoolExecutor(self.workers, mp_context=multiprocessing.get_context("spawn"),
-                                   initializer=warm, initargs=self.args)
+                                   initializer=_start_worker, initargs=self.args)
 
     def start(self) -> None:
         """Start every worker now (each warms up as it starts), not on the first patient's request."""

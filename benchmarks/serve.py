@@ -135,7 +135,7 @@ def percentile(values: list[float], p: float) -> float:
     return ordered[min(len(ordered) - 1, int(round(p / 100 * (len(ordered) - 1))))]
 
 
-def render_only() -> float:
+def render_only() -> tuple[float, float]:
     """The pipeline alone, warm, for the same form: what the server adds is the rest."""
     from handouts.appointment import from_mapping
     from handouts.pipeline import render_pdf
@@ -146,12 +146,13 @@ def render_only() -> float:
     layout = project.layout(values.pop("layout"))
     appointment = from_mapping({**values, "codes": ["01992", "77003"]}, "the appointment")
     procedures = [project.procedure("01992"), project.procedure("77003")]
-    times = []
+    times, cpu = [], []
     for _ in range(25):
-        started = time.perf_counter()
+        started, used = time.perf_counter(), time.process_time()
         render_pdf(procedures, layout, appointment)
         times.append((time.perf_counter() - started) * 1000)
-    return statistics.median(times[5:])
+        cpu.append((time.process_time() - used) * 1000)
+    return statistics.median(times[5:]), statistics.median(cpu[5:])
 
 
 def main() -> None:
@@ -170,7 +171,8 @@ def main() -> None:
         import os
 
         print(f"machine: {os.cpu_count()} cores, load average {os.getloadavg()[0]:.1f} (other work slows every figure)")
-        print(f"the same handout drawn in this process, no server: {render_only():.1f} ms (p50 of 20)")
+        wall, cpu = render_only()
+        print(f"the same handout drawn in this process, no server: {wall:.1f} ms ({cpu:.1f} ms CPU; p50 of 20)")
         print(f"{'scenario':<40} {'p50':>8} {'p99':>8} {'max':>8} {'rate':>8} {'CPU/request':>12}")
         for label, clients, what, interval in (
             ("PDF, one client alone", 1, "handout", 0.0),

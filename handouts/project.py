@@ -34,6 +34,7 @@ class Project:
     root: Path
     _procedures: dict[tuple, Any] = field(default_factory=dict, repr=False)
     _layouts: dict[str, LoadedLayout] = field(default_factory=dict, repr=False)
+    _layout_stamps: dict[str, tuple] = field(default_factory=dict, repr=False)
 
     @classmethod
     def locate(cls, given: Path | None = None) -> Project:
@@ -150,7 +151,16 @@ class Project:
         """A layout with everything it extends, validated; loaded once per Project."""
         if name not in self._layouts:
             self._layouts[name] = self._load_layout(name)
+            self._layout_stamps[name] = _stamps(self._layouts[name].files)
         return self._layouts[name]
+
+    def forget_changed_layouts(self) -> list[str]:
+        """Drop the layouts whose files changed since they were loaded, so a long-running program
+        (serve) picks up edits; a few stat calls per layout."""
+        changed = [name for name, stamps in self._layout_stamps.items() if _stamps(self._layouts[name].files) != stamps]
+        for name in changed:
+            del self._layouts[name], self._layout_stamps[name]
+        return changed
 
     def _load_layout(self, name: str) -> LoadedLayout:
         from handouts.schema import Layout, validate
@@ -241,6 +251,17 @@ class Project:
                 lines.append(f"{self.display(chain[0][0])}: wording.{key}: unknown wording key; {hint}")
             raise HandoutsError(*lines)
         return {**base, **layout.wording}
+
+
+def _stamps(paths) -> tuple:
+    def stamp(path: Path):
+        try:
+            stat = path.stat()
+            return (stat.st_mtime_ns, stat.st_size)
+        except OSError:
+            return None
+
+    return tuple(stamp(path) for path in paths)
 
 
 def _defined_in(chain: list[tuple[Path, dict[str, Any]]], keys: tuple[str, ...]) -> Path:

@@ -313,6 +313,38 @@ def _extras(proj, fhir_out: Optional[Path], ics: bool, ics_dir: Path, leave_minu
 
 @app.command()
 @friendly
+def serve(
+    host: str = typer.Option("127.0.0.1", "--host", help="Address to listen on; beyond this computer only with --token-file."),
+    port: int = typer.Option(8765, "--port", min=1, max=65535, help="Port to listen on."),
+    token_file: Optional[Path] = typer.Option(
+        None, "--token-file", help="A file holding the secret staff sign in with (required for any other --host)."
+    ),
+    layout: Optional[str] = typer.Option(None, "--layout", "-l", help="The layout preselected on the page.", show_default="default"),
+    tls_cert: Optional[Path] = typer.Option(None, "--tls-cert", help="Serve HTTPS with this certificate (PEM)."),
+    tls_key: Optional[Path] = typer.Option(None, "--tls-key", help="The certificate's private key (PEM)."),
+    workers: Optional[int] = typer.Option(
+        None, "--workers", min=0, max=16, help="Render processes (0: in the server's process).", show_default="cores, up to 4"
+    ),
+) -> None:
+    """A local web page for the front desk: make a patient's handout, or a day's from a schedule file."""
+    from handouts.serve.config import Settings, check_bind
+    from handouts.serve.server import run
+
+    token = check_bind(host, token_file)
+    if (tls_cert is None) != (tls_key is None):
+        raise HandoutsError("--tls-cert and --tls-key go together; give both or neither")
+    proj = project()
+    if layout is not None and layout not in proj.layout_names():
+        proj.layout(layout)  # says what is wrong with the name
+    import os
+
+    workers = min(os.cpu_count() or 1, 4) if workers is None else workers
+    settings = Settings(proj.root, host, port, token, layout, https=tls_cert is not None, workers=workers)
+    run(settings, (str(tls_cert), str(tls_key)) if tls_cert else None, echo=typer.echo)
+
+
+@app.command()
+@friendly
 def build(
     layouts_: Optional[list[str]] = typer.Option(None, "--layout", "-l", help="Only these layouts (repeatable).", show_default="all"),
     output: Optional[Path] = typer.Option(None, "--output", "-o", help="Library folder.", show_default="output/library"),

@@ -9,3 +9,7 @@ class HandoutsError(Exception):
     def __init__(self, *lines: str):
         self.lines = [line for line in lines if line]
         super().__init__("\n".join(self.lines))
+
+    def __reduce__(self):
+        # Keeps every line when the error comes back from a worker process.
+        return (type(self), tuple(self.lines))

@@ -17,26 +17,18 @@ from handouts.project import LoadedLayout, Project
 def render_pdf(
     procedures, layout: LoadedLayout, appointment: Appointment | None = None, large_print: bool = False
 ) -> bytes:
+    return render_handout(procedures, layout, appointment, large_print)[1]
+
+
+def render_handout(
+    procedures, layout: LoadedLayout, appointment: Appointment | None = None, large_print: bool = False
+):
+    """(document model, PDF bytes): for programs that show what the handout says as well (serve)."""
     from handouts.compose import compose
     from handouts.render import render
 
-    if appointment is not None:
-        check_language(appointment)
-    return render(compose(procedures, layout, appointment, large_print))
-
-
-def check_language(appointment: Appointment) -> None:
-    """A patient's language must have the handout's wording: else the dates would be in one
-    language and every sentence in another."""
-    from handouts.project import _languages
-
-    available = _languages()
-    language = appointment.language or "en"
-    if language not in available and language.split("-")[0] not in available:
-        raise HandoutsError(
-            f"language {language!r}: handouts cannot be printed in it yet (wording exists for "
-            f"{', '.join(available)}); print this one in English by setting its language to en, or add the wording"
-        )
+    handout = compose(procedures, layout, appointment, large_print)
+    return handout, render(handout)
 
 
 @dataclass(frozen=True)

@@ -39,8 +39,12 @@ class Project:
     # can extend 'default' without a copy of it.
     fallback: Path | None = None
     notice: str | None = None  # said once on stderr by the command line
+    # Paths are shown relative to the current folder (the command line); a server shows them relative
+    # to the project instead, since its current folder means nothing to the person reading them.
+    shown_from: Path | None = None
     _procedures: dict[tuple, Any] = field(default_factory=dict, repr=False)
     _layouts: dict[str, LoadedLayout] = field(default_factory=dict, repr=False)
+    _layout_stamps: dict[str, tuple] = field(default_factory=dict, repr=False)
 
     @classmethod
     def locate(cls, given: Path | None = None) -> Project:
@@ -107,7 +111,7 @@ class Project:
         path = Path(path)
         if path.is_absolute():
             try:
-                return str(path.relative_to(Path.cwd()))
+                return str(path.relative_to(self.shown_from or Path.cwd()))
             except (ValueError, OSError):
                 pass
         return str(path)
@@ -226,7 +230,16 @@ class Project:
         """A layout with everything it extends, validated; loaded once per Project."""
         if name not in self._layouts:
             self._layouts[name] = self._load_layout(name)
+            self._layout_stamps[name] = _stamps(self._layouts[name].files)
         return self._layouts[name]
+
+    def forget_changed_layouts(self) -> list[str]:
+        """Drop the layouts whose files changed since they were loaded, so a long-running program
+        (serve) picks up edits; a few stat calls per layout."""
+        changed = [name for name, stamps in self._layout_stamps.items() if _stamps(self._layouts[name].files) != stamps]
+        for name in changed:
+            del self._layouts[name], self._layout_stamps[name]
+        return changed
 
     def _load_layout(self, name: str) -> LoadedLayout:
         from handouts import validated
@@ -372,6 +385,17 @@ def _protect_library(library: Path) -> None:
 
     for name in FOLDERS:
         protect(library / name, read_only_advice())
+
+
+def _stamps(paths) -> tuple:
+    def stamp(path: Path):
+        try:
+            stat = path.stat()
+            return (stat.st_mtime_ns, stat.st_size)
+        except OSError:
+            return None
+
+    return tuple(stamp(path) for path in paths)
 
 
 def _defined_in(chain: list[tuple[Path, dict[str, Any]]], keys: tuple[str, ...]) -> Path:

@@ -7,10 +7,11 @@ other rows still complete. Nothing that identifies a patient appears in file nam
 from __future__ import annotations
 
 import csv
+import io
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Callable
+from typing import Any, Callable, Iterator
 
 from handouts.appointment import Appointment, from_mapping
 from handouts.errors import HandoutsError
@@ -42,31 +43,39 @@ class ScheduleResult:
 
 def read_rows(path: Path) -> list[tuple[int, dict[str, str]]]:
     try:
-        with path.open(newline="", encoding="utf-8-sig") as handle:
-            reader = csv.DictReader(handle)
-            columns = [c.strip() for c in reader.fieldnames or []]
-            missing = [c for c in REQUIRED_COLUMNS if c not in columns]
-            if missing:
-                raise HandoutsError(
-                    f"{path}: the header row lacks the column(s) {', '.join(missing)}; "
-                    f"the columns are {', '.join(REQUIRED_COLUMNS)} (and optionally {', '.join(OPTIONAL_COLUMNS)})"
-                )
-            unknown = [c for c in columns if c not in REQUIRED_COLUMNS + OPTIONAL_COLUMNS]
-            if unknown:
-                raise HandoutsError(f"{path}: unknown column(s) {', '.join(unknown)}; remove or rename them")
-            reader.fieldnames = columns
-            rows = []
-            for number, row in enumerate(reader, start=2):
-                if not any((value or "").strip() for key, value in row.items() if key is not None):
-                    continue  # a blank line
-                rows.append((number, row))
-            return rows
+        data = path.read_bytes()
     except FileNotFoundError:
         raise HandoutsError(f"{path}: file not found") from None
+    return rows_from_bytes(data, str(path))
+
+
+def rows_from_bytes(data: bytes, shown: str, max_rows: int | None = None) -> list[tuple[int, dict[str, str]]]:
+    """The rows of a CSV file's bytes (a file on disk, or an upload: untrusted either way)."""
+    try:
+        reader = csv.DictReader(io.StringIO(data.decode("utf-8-sig"), newline=""))
+        columns = [c.strip() for c in reader.fieldnames or []]
+        missing = [c for c in REQUIRED_COLUMNS if c not in columns]
+        if missing:
+            raise HandoutsError(
+                f"{shown}: the header row lacks the column(s) {', '.join(missing)}; "
+                f"the columns are {', '.join(REQUIRED_COLUMNS)} (and optionally {', '.join(OPTIONAL_COLUMNS)})"
+            )
+        unknown = [c for c in columns if c not in REQUIRED_COLUMNS + OPTIONAL_COLUMNS]
+        if unknown:
+            raise HandoutsError(f"{shown}: unknown column(s) {', '.join(unknown)}; remove or rename them")
+        reader.fieldnames = columns
+        rows = []
+        for number, row in enumerate(reader, start=2):
+            if not any((value or "").strip() for key, value in row.items() if key is not None):
+                continue  # a blank line
+            if max_rows is not None and len(rows) >= max_rows:
+                raise HandoutsError(f"{shown}: more than {max_rows} appointments; split the file")
+            rows.append((number, row))
+        return rows
     except UnicodeDecodeError:
-        raise HandoutsError(f"{path}: not UTF-8 text; save the CSV as UTF-8") from None
+        raise HandoutsError(f"{shown}: not UTF-8 text; save the CSV as UTF-8") from None
     except csv.Error as exc:
-        raise HandoutsError(f"{path}: not a readable CSV file ({exc})") from None
+        raise HandoutsError(f"{shown}: not a readable CSV file ({exc})") from None
 
 
 def parse_row(number: int, row: dict) -> Appointment:
@@ -95,26 +104,26 @@ def scrubbed(message: str, row: dict) -> str:
     return message
 
 
-def run_schedule(
-    project: Project,
-    csv_path: Path,
-    layout_name: str,
-    out_dir: Path,
-    packet: bool,
-    say: Callable[[str], None],
-    warn: Callable[[str], None],
-    extras: tuple = (),  # callables given each handout made (--fhir-out, --ics)
-    language: str | None = None,
-) -> ScheduleResult:
-    from handouts.pipeline import language_choice, render_in, save_personal
+@dataclass(frozen=True)
+class Rendered:
+    """One row's handout, in memory."""
+
+    row: int
+    appointment: Appointment
+    layout: str
+    pdf: bytes
+    pages: int
+    procedures: tuple = ()
+    languages: tuple[str, ...] = ("en",)
+    source: Any = None  # where a feed's row came from (patient and appointment references)
+
+
+def render_rows(project: Project, rows, layout_name: str, language: str | None = None) -> Iterator[Rendered | tuple[int, str]]:
+    """Each row's handout in memory, or (row, message) for a bad row; the other rows go on."""
+    from handouts.pipeline import language_choice, render_in
     from handouts.render import page_count
 
-    result = ScheduleResult()
-    used_layouts: list[str] = []
     used_ids: dict[str, int] = {}
-    pdfs: dict[int, bytes] = {}
-    rows = read_schedule(csv_path, read_rows, lambda: project.layout(layout_name).layout.timezone)
-    result.skipped = rows.skipped
     for number, row in rows:
         try:
             appointment = parse_row(number, row)
@@ -129,31 +138,74 @@ def run_schedule(
             # The row's language column, else --language, else the layout's own.
             languages = language_choice(appointment.language or language, None, layout)
             pdf = render_in(project, procedures, layout, languages, appointment)
-            path = out_dir / f"{appointment.date.isoformat()}-{appointment.appointment_id}.pdf"
-            made = save_personal(project, path, pdf, procedures, layout, appointment, source_of(row), "schedule")
-            for extra in extras:
-                extra(made)
         except HandoutsError as exc:
             message = scrubbed(named("; ".join(exc.lines), row), row)
             if not message.startswith(f"row {number}"):
                 message = f"row {number}: {message}"
-            result.failed.append((number, message))
-            warn(message)
+            yield number, message
             continue
         used_ids[appointment.appointment_id] = number
-        used_layouts.append(name)
-        pdfs[number] = pdf
-        result.done.append(Done(number, appointment, path, page_count(pdf)))
-        say(f"row {number}: {project.display(path)}")
-    if packet and result.done:
-        from handouts.packet import make_packet
+        yield Rendered(number, appointment, name, pdf, page_count(pdf), tuple(procedures), languages, source_of(row))
 
-        first_layout = project.layout(layout_name if layout_name in used_layouts else used_layouts[0])
-        ordered = sorted(result.done, key=lambda d: (d.appointment.date, d.appointment.time, d.appointment.appointment_id))
-        dates = {d.appointment.date for d in ordered}
-        name = f"{ordered[0].appointment.date.isoformat()}-packet.pdf" if len(dates) == 1 else "packet.pdf"
-        failed = tuple(number for number, _ in result.failed)
-        data, pages = make_packet([(d.appointment, pdfs[d.row], d.pages) for d in ordered], first_layout, failed)
+
+def file_name(appointment: Appointment) -> str:
+    return f"{appointment.date.isoformat()}-{appointment.appointment_id}.pdf"
+
+
+def build_packet(
+    project: Project, done: list[Rendered], layout_name: str, failed: tuple[int, ...] = ()
+) -> tuple[str, bytes, int]:
+    """The day's print packet: (file name, pdf, pages), handouts in time order; the cover lists the
+    rows (`failed`) that have no handout."""
+    from handouts.packet import make_packet
+
+    used_layouts = [d.layout for d in done]
+    first_layout = project.layout(layout_name if layout_name in used_layouts else used_layouts[0])
+    ordered = sorted(done, key=lambda d: (d.appointment.date, d.appointment.time, d.appointment.appointment_id))
+    dates = {d.appointment.date for d in ordered}
+    name = f"{ordered[0].appointment.date.isoformat()}-packet.pdf" if len(dates) == 1 else "packet.pdf"
+    data, pages = make_packet([(d.appointment, d.pdf, d.pages) for d in ordered], first_layout, failed)
+    return name, data, pages
+
+
+def run_schedule(
+    project: Project,
+    csv_path: Path,
+    layout_name: str,
+    out_dir: Path,
+    packet: bool,
+    say: Callable[[str], None],
+    warn: Callable[[str], None],
+    extras: tuple = (),  # callables given each handout made (--fhir-out, --ics)
+    language: str | None = None,
+) -> ScheduleResult:
+    from handouts.pipeline import save_personal
+
+    result = ScheduleResult()
+    rendered: list[Rendered] = []
+    rows = read_schedule(csv_path, read_rows, lambda: project.layout(layout_name).layout.timezone)
+    result.skipped = rows.skipped
+    for item in render_rows(project, rows, layout_name, language):
+        if not isinstance(item, Rendered):
+            result.failed.append(item)
+            warn(item[1])
+            continue
+        path = out_dir / file_name(item.appointment)
+        try:
+            recorded = replace(item.appointment, language="+".join(item.languages))
+            made = save_personal(project, path, item.pdf, list(item.procedures), project.layout(item.layout),
+                                 recorded, item.source, "schedule")
+            for extra in extras:
+                extra(made)
+        except HandoutsError as exc:
+            result.failed.append((item.row, f"row {item.row}: {'; '.join(exc.lines)}"))
+            warn(result.failed[-1][1])
+            continue
+        rendered.append(item)
+        result.done.append(Done(item.row, item.appointment, path, item.pages))
+        say(f"row {item.row}: {project.display(path)}")
+    if packet and rendered:
+        name, data, pages = build_packet(project, rendered, layout_name, tuple(number for number, _ in result.failed))
         result.packet = out_dir / name
         result.packet_pages = pages
         write_atomic(result.packet, data, private=True, shown=project.display(result.packet))

@@ -61,6 +61,12 @@ class Record:
             return decode(stored) if how == "p" else (lambda: decode(stored))
         return getattr(as_model(self), name)  # anything else the model has: ask the model
 
+    def __reduce__(self):
+        # Pickled to hand work to another process (the server's workers); rebuilt through __init__,
+        # since the attributes cannot be set one by one.
+        return (Record, (self._kind, self._fields, object.__getattribute__(self, "_derived"),
+                         object.__getattribute__(self, "_truth")))
+
     def __bool__(self) -> bool:
         truth = object.__getattribute__(self, "_truth")
         return True if truth is None else truth

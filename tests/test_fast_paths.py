@@ -271,3 +271,13 @@ def test_a_record_is_false_where_its_model_is():
 
     assert not validated.to_record(WarningSigns()) and not WarningSigns()
     assert validated.to_record(WarningSigns(call_now=["Fever"]))
+
+
+def test_a_record_crosses_to_another_process_intact(project):
+    import copy
+    import pickle
+
+    record = Project(project).procedure("64634")
+    again = pickle.loads(pickle.dumps(record))
+    assert again == record and again.kind == record.kind and copy.deepcopy(record) == record
+    assert bool(again.handout.warning_signs) == bool(record.handout.warning_signs)

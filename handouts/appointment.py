@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from handouts import limits
 from handouts.errors import HandoutsError
 
 UTC = dt.timezone.utc
@@ -47,14 +48,19 @@ class Timeline:
 
 def parse_date(value: Any, where: str) -> dt.date:
     if isinstance(value, dt.datetime):
-        return value.date()
-    if isinstance(value, dt.date):
-        return value
-    text = str(value).strip()
-    try:
-        return dt.date.fromisoformat(text) if re.fullmatch(r"\d{4}-\d{2}-\d{2}", text) else _bad_date(text, where)
-    except ValueError:
-        return _bad_date(text, where)
+        date = value.date()
+    elif isinstance(value, dt.date):
+        date = value
+    else:
+        text = str(value).strip()
+        try:
+            date = dt.date.fromisoformat(text) if re.fullmatch(r"\d{4}-\d{2}-\d{2}", text) else _bad_date(text, where)
+        except ValueError:
+            date = _bad_date(text, where)
+    if not limits.MIN_YEAR <= date.year <= limits.MAX_YEAR:
+        # Also keeps the time arithmetic (hours before, time zones) away from datetime's ends.
+        raise HandoutsError(f"{where}: the year must be from {limits.MIN_YEAR} to {limits.MAX_YEAR}; check the date")
+    return date
 
 
 def _bad_date(text: str, where: str) -> dt.date:
@@ -151,7 +157,31 @@ def from_mapping(data: dict[str, Any], where: str) -> Appointment:
 
     def text(key: str) -> str | None:
         value = data.get(key)
-        return str(value).strip() or None if value is not None else None
+        if value is None:
+            return None
+        if isinstance(value, (dict, list)):
+            kind = "a mapping" if isinstance(value, dict) else "a list"
+            raise HandoutsError(f"{where}: {key}: give it as text, not {kind}")
+        value = str(value).strip()
+        if len(value) > limits.MAX_SHORT_TEXT:
+            raise HandoutsError(limits.too_big(f"{where}: {key}", "the text's length in characters", len(value),
+                                               limits.MAX_SHORT_TEXT, "shorten it"))
+        return value or None
+
+    codes = data.get("codes")
+    if isinstance(codes, dict) or (isinstance(codes, list) and len(codes) > limits.MAX_LIST):
+        raise HandoutsError(f"{where}: codes: give up to {limits.MAX_LIST} codes, as a list or separated by spaces")
+    if isinstance(codes, list) and any(isinstance(code, (dict, list)) for code in codes):
+        raise HandoutsError(f"{where}: codes: give each code as text, e.g. '64634'")
+    if not isinstance(codes, list):
+        text("codes")  # codes in one string: bounded like any text
+    language = text("language") or "en"
+    if not known_language(language):
+        from handouts.project import available_languages
+
+        raise HandoutsError(
+            f"{where}: language: no wording for this language; available: {', '.join(available_languages())}"
+        )
 
     if text("timezone"):
         zone(text("timezone"), f"{where}: timezone")
@@ -165,9 +195,16 @@ def from_mapping(data: dict[str, Any], where: str) -> Appointment:
         codes=split_codes(data.get("codes")),
         appointment_id=safe_id(text("appointment_id"), f"{where}: appointment_id"),
         timezone=text("timezone"),
-        language=text("language") or "en",
+        language=language,
         layout=text("layout"),
     )
+
+
+def known_language(name: str) -> bool:
+    """A language the tool has wording for (dates are also written in it)."""
+    from handouts.project import available_languages
+
+    return name in available_languages()
 
 
 def read_appointment_data(path: Path) -> dict[str, Any]:

@@ -6,7 +6,9 @@ from dataclasses import dataclass
 from typing import Any, Callable
 
 from handouts import document as doc
+from handouts import limits
 from handouts.appointment import Appointment, local_start, timeline, zone
+from handouts.errors import HandoutsError
 from handouts.merge import combine, with_overrides
 from handouts.project import LoadedLayout
 from handouts.schema import Block, HandoutParams, Procedure
@@ -68,6 +70,7 @@ def compose(
         },
     }
     words = Words(layout, context)
+    public = Words(layout, dict(context))  # for the PDF metadata: never sees the appointment (patient data)
     intro: list[doc.Block] = []
     if combined.others:
         intro.append(doc.Subheading(words("also_covers")))
@@ -103,6 +106,9 @@ def compose(
     ]
     if spec.qr is not None:
         url = words.fill(spec.qr.url, "qr.url")
+        if len(url) > limits.MAX_QR_URL:
+            raise HandoutsError(limits.too_big(f"qr.url (layout '{layout.name}')", "the address's length in characters",
+                                               len(url), limits.MAX_QR_URL, "use a shorter address"))
         sections.append(doc.Section("qr", "", (doc.QRCode(url, words.fill(spec.qr.label, "qr.label")),)))
 
     clinic = spec.clinic
@@ -128,9 +134,9 @@ def compose(
         page=page,
         # Metadata never carries patient details: only the page text does.
         metadata=doc.Metadata(
-            title=f"{procedure.title} ({code_line})",
+            title=f"{procedure.title} ({public('code_line')})",
             author=clinic.name,
-            subject=words("subject"),
+            subject=public("subject"),
             language=spec.language,
             keywords=(procedure.code_system, *combined.codes),
         ),

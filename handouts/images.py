@@ -38,17 +38,21 @@ def _raster(path: str):
 class Logo:
     """A logo scaled to a width, drawable on a canvas."""
 
-    def __init__(self, path: str, width: float):
+    def __init__(self, path: str, width: float, max_height: float | None = None):
         self.path = path
-        self.width = width
         if path.lower().endswith(".svg"):
             self.drawing = load_svg(Path(path), path)
-            self.height = width * self.drawing.height / self.drawing.width
+            ratio = self.drawing.height / self.drawing.width
         else:
             self.drawing = None
             self.image = _raster(path)
             image_width, image_height = self.image.getSize()
-            self.height = width * image_height / image_width
+            ratio = image_height / image_width
+        # A tall, narrow logo at the layout's width would push page 1's text over the footer.
+        if max_height is not None and width * ratio > max_height:
+            width = max_height / ratio
+        self.width = width
+        self.height = width * ratio
 
     def draw(self, canvas, x: float, y: float) -> None:
         if self.drawing is not None:

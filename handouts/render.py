@@ -33,6 +33,7 @@ from handouts import document as doc
 from handouts.errors import HandoutsError
 from handouts.fonts import FontFamily, font_family, missing_characters
 from handouts.images import Logo
+from handouts.limits import MAX_LOGO_HEIGHT_IN
 
 # Same inputs, same bytes: no timestamps or random ids in the PDF.
 rl_config.invariant = 1
@@ -365,7 +366,7 @@ def render(handout: doc.Handout) -> bytes:
     top, right, bottom, left = (m * inch for m in handout.page.margins_in)
     width = page_width - left - right
     header = handout.header
-    logo = Logo(header.logo_path, header.logo_width_in * inch) if header.logo_path else None
+    logo = Logo(header.logo_path, header.logo_width_in * inch, MAX_LOGO_HEIGHT_IN * inch) if header.logo_path else None
     logo_width = logo.width if logo else 0.0
     logo_height = logo.height if logo else 0.0
     # Page 1 header geometry, used both to size the first frame and to draw.

@@ -7,6 +7,7 @@ patients on one sheet. The cover lists appointment ids, times and page ranges, n
 from __future__ import annotations
 
 import io
+from pathlib import Path
 
 from handouts.appointment import Appointment
 from handouts.project import LoadedLayout
@@ -51,10 +52,14 @@ def _cover(rows: list[tuple[str, str, str, str]], layout: LoadedLayout, day: str
     return simple_pdf(style_of(layout)[1], fonts, words("packet_title"), spec.clinic.name, spec.language, story)
 
 
-def make_packet(handouts: list[tuple[Appointment, bytes, int]], layout: LoadedLayout) -> tuple[bytes, int]:
-    """(appointment, pdf, pages) in print order -> (packet pdf, total pages)."""
+def make_packet(handouts: list[tuple[Appointment, Path, int]], layout: LoadedLayout, target: Path, shown: str) -> int:
+    """(appointment, handout PDF file, pages) in print order -> the packet written to `target` (owner-only),
+    one handout at a time; returns its page count."""
     from babel.dates import format_date, format_time
-    from pypdf import PdfReader, PdfWriter
+    from pypdf import PdfReader
+
+    from handouts.output import atomic_file
+    from handouts.pdfjoin import PdfJoiner
 
     locale = layout.layout.language
     dates = sorted({a.date for a, _, _ in handouts})
@@ -80,19 +85,18 @@ def make_packet(handouts: list[tuple[Appointment, bytes, int]], layout: LoadedLa
             break
         cover_pages = len(cover.pages)
 
-    writer = PdfWriter()
+    with atomic_file(target, private=True, shown=shown) as handle:
+        joiner = PdfJoiner(handle)
 
-    def add(reader: PdfReader) -> None:
-        for page in reader.pages:
-            writer.add_page(page)
-        if len(reader.pages) % 2:
+        def add(reader: PdfReader) -> None:
             last = reader.pages[-1].mediabox
-            writer.add_blank_page(last.width, last.height)
+            width, height = float(last.width), float(last.height)
+            if joiner.add(reader) % 2:
+                joiner.add_blank(width, height)
 
-    add(cover)
-    for _, pdf, _ in handouts:
-        add(PdfReader(io.BytesIO(pdf)))
-    writer.add_metadata({"/Title": f"Handouts: {day}", "/Author": layout.layout.clinic.name})
-    out = io.BytesIO()
-    writer.write(out)
-    return out.getvalue(), len(writer.pages)
+        add(cover)
+        for _, path, _ in handouts:
+            with open(path, "rb") as pdf:
+                add(PdfReader(pdf))
+        joiner.finish({"/Title": f"Handouts: {day}", "/Author": layout.layout.clinic.name})
+    return joiner.pages

@@ -31,6 +31,28 @@ def default_output(project: Project, procedures: list, layout_name: str, appoint
     return project.output_dir / "appointments" / f"{appointment.date.isoformat()}-{when}-{codes}-{layout_name}.pdf"
 
 
+def render_handout(
+    project: Project,
+    queries: list[str],
+    layout_name: str,
+    appointment: Appointment | None = None,
+    large_print: bool = False,
+) -> tuple[bytes, list]:
+    """The PDF (in memory: a failure leaves no file) and the procedures it covers."""
+    if not queries:
+        raise HandoutsError("no procedure given; name one or more codes (or give codes: in the appointment file)")
+    procedures = [project.procedure(query) for query in queries]
+    layout = project.layout(layout_name)
+    return render_pdf(procedures, layout, appointment, large_print), procedures
+
+
+def check_output_file(project: Project, path: Path) -> None:
+    """An output file may replace an ordinary file, never a folder, a device or the project's content."""
+    project.check_output(path)
+    if path.exists() and not path.is_file():
+        raise HandoutsError(f"-o {path}: exists and is not a regular file (a folder or a device); give a file path")
+
+
 def render_to_file(
     project: Project,
     queries: list[str],
@@ -39,11 +61,9 @@ def render_to_file(
     appointment: Appointment | None = None,
     large_print: bool = False,
 ) -> Path:
-    if not queries:
-        raise HandoutsError("no procedure given; name one or more codes (or give codes: in the appointment file)")
-    procedures = [project.procedure(query) for query in queries]
-    layout = project.layout(layout_name)
-    pdf = render_pdf(procedures, layout, appointment, large_print)  # in memory first: a failure leaves no file
+    if output is not None:
+        check_output_file(project, output)
+    pdf, procedures = render_handout(project, queries, layout_name, appointment, large_print)
     path = output or default_output(project, procedures, layout_name, appointment)
     write_atomic(path, pdf, private=appointment is not None, shown=project.display(path))
     return path

@@ -62,6 +62,16 @@ class Project:
     def output_dir(self) -> Path:
         return self.root / "output"
 
+    def check_output(self, path: Path, option: str = "-o") -> None:
+        """Output never goes into procedures/ or layouts/: they hold what people write and curate."""
+        resolved = path.resolve()
+        for folder in (self.procedures_dir, self.layouts_dir):
+            if resolved.is_relative_to(folder.resolve()):
+                raise HandoutsError(
+                    f"{option} {path}: is inside {self.display(folder)}/, which holds the project's content; "
+                    "write the output elsewhere, e.g. in output/"
+                )
+
     def display(self, path: Path) -> str:
         """A path as the user should see it: relative to the project where possible."""
         try:

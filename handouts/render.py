@@ -307,9 +307,15 @@ def fit(text: str, font: str, size: float, room: float) -> str:
     """`text`, shortened with an ellipsis to fit `room` points (for one-line running headers)."""
     if stringWidth(text, font, size) <= room:
         return text
-    while text and stringWidth(text + "…", font, size) > room:
-        text = text[:-1]
-    return text.rstrip() + "…" if text else ""
+    # Binary search for the longest prefix that fits with the ellipsis: O(log n) measurements.
+    low, high = 0, len(text) - 1
+    while low < high:
+        middle = (low + high + 1) // 2
+        if stringWidth(text[:middle] + "…", font, size) <= room:
+            low = middle
+        else:
+            high = middle - 1
+    return text[:low].rstrip() + "…" if low else ""
 
 
 def _all_text(handout: doc.Handout):
@@ -462,6 +468,9 @@ def render(handout: doc.Handout) -> bytes:
                 draw_footer(self, number, total)
                 super().showPage()
             super().save()
+            # Each saved page state holds the list of states: a cycle that would keep the whole document
+            # (font subsets, page streams) alive until the cyclic garbage collector runs.
+            self._pages.clear()
 
     frame_padding = dict(leftPadding=0, rightPadding=0, topPadding=0, bottomPadding=0)
     body_bottom = bottom
@@ -507,4 +516,6 @@ def render(handout: doc.Handout) -> bytes:
         story.extend(section_flowables(section, styles, width))
     story.append(Spacer(1, 1))
     template.build(story, canvasmaker=NumberedCanvas)
-    return buffer.getvalue()
+    pdf = buffer.getvalue()
+    buffer.close()  # the template and canvas refer to it in cycles; the bytes must not wait for the collector
+    return pdf

@@ -1,25 +1,34 @@
 """A day's schedule (CSV) -> one personal handout per appointment, and optionally one print packet.
 
 A bad row is reported by its row number (the header is row 1, as a spreadsheet shows it) and the
-other rows still complete. Nothing that identifies a patient appears in file names or messages.
+other rows still complete. Nothing that identifies a patient appears in file names or messages: a
+message about a row names the column and what is expected, and never repeats any value of the row
+(a value in the wrong column may be a patient's name).
+
+Streaming: rows are read, rendered and written one at a time, and the packet is joined from the
+written files, so memory stays flat however many rows there are.
 """
 
 from __future__ import annotations
 
 import csv
-import re
+import stat
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable
+from typing import Callable, Iterator
 
-from handouts.appointment import Appointment, from_mapping
+from handouts import limits
+from handouts.appointment import (
+    Appointment, from_mapping, known_language, local_start, parse_date, parse_time, safe_id, split_codes, zone,
+)
 from handouts.errors import HandoutsError
 from handouts.output import write_atomic
-from handouts.project import Project
+from handouts.project import Project, available_languages
 from handouts.schema import CODE_PATTERN
 
 REQUIRED_COLUMNS = ("appointment_id", "patient", "date", "time", "codes", "provider", "location")
 OPTIONAL_COLUMNS = ("layout", "language", "timezone")
+DELIMITERS = ",;\t"
 
 
 @dataclass(frozen=True)
@@ -38,57 +47,157 @@ class ScheduleResult:
     packet_pages: int = 0
 
 
-def read_rows(path: Path) -> list[tuple[int, dict[str, str]]]:
+def _open(path: Path):
     try:
-        with path.open(newline="", encoding="utf-8-sig") as handle:
-            reader = csv.DictReader(handle)
-            columns = [c.strip() for c in reader.fieldnames or []]
-            missing = [c for c in REQUIRED_COLUMNS if c not in columns]
-            if missing:
-                raise HandoutsError(
-                    f"{path}: the header row lacks the column(s) {', '.join(missing)}; "
-                    f"the columns are {', '.join(REQUIRED_COLUMNS)} (and optionally {', '.join(OPTIONAL_COLUMNS)})"
-                )
-            unknown = [c for c in columns if c not in REQUIRED_COLUMNS + OPTIONAL_COLUMNS]
-            if unknown:
-                raise HandoutsError(f"{path}: unknown column(s) {', '.join(unknown)}; remove or rename them")
-            reader.fieldnames = columns
-            rows = []
-            for number, row in enumerate(reader, start=2):
-                if not any((value or "").strip() for key, value in row.items() if key is not None):
-                    continue  # a blank line
-                rows.append((number, row))
-            return rows
+        mode = path.stat().st_mode
+        if stat.S_ISDIR(mode):
+            raise HandoutsError(f"{path}: is a folder, not a CSV file; give the schedule's CSV file")
+        if not stat.S_ISREG(mode):
+            raise HandoutsError(f"{path}: is not a regular file; give the schedule's CSV file")
+        return path.open(newline="", encoding="utf-8-sig")
     except FileNotFoundError:
         raise HandoutsError(f"{path}: file not found") from None
+    except OSError as exc:
+        raise HandoutsError(f"{path}: cannot read ({exc.strerror})") from None
+
+
+def read_rows(path: Path) -> Iterator[tuple[int, dict[str, str]]]:
+    """(row number, values by column), one row at a time; the header is checked before the first row."""
+    try:
+        with _open(path) as handle:
+            header = handle.readline(64 * 1024)
+            # Spreadsheets in many countries save CSV with ';' (or tabs): use what the header uses.
+            delimiter = max(DELIMITERS, key=header.count)
+            reader = csv.reader([header], delimiter=delimiter)
+            columns = [c.strip() for c in next(reader, [])]
+            _check_columns(path, columns, delimiter)
+            rows = csv.DictReader(handle, fieldnames=columns, delimiter=delimiter)
+            for number, row in enumerate(rows, start=2):
+                if number - 1 > limits.MAX_SCHEDULE_ROWS:
+                    raise HandoutsError(limits.too_big(
+                        str(path), "the number of rows", number - 1, limits.MAX_SCHEDULE_ROWS,
+                        "split the schedule into several files"))
+                if not any((value or "").strip() for key, value in row.items() if key is not None):
+                    continue  # a blank line
+                yield number, row
     except UnicodeDecodeError:
         raise HandoutsError(f"{path}: not UTF-8 text; save the CSV as UTF-8") from None
     except csv.Error as exc:
         raise HandoutsError(f"{path}: not a readable CSV file ({exc})") from None
 
 
-def parse_row(number: int, row: dict) -> Appointment:
-    where = f"row {number}"
+def _check_columns(path: Path, columns: list[str], delimiter: str) -> None:
+    missing = [c for c in REQUIRED_COLUMNS if c not in columns]
+    if missing:
+        raise HandoutsError(
+            f"{path}: the header row lacks the column(s) {', '.join(missing)}; "
+            f"the columns are {', '.join(REQUIRED_COLUMNS)} (and optionally {', '.join(OPTIONAL_COLUMNS)}), "
+            "separated by commas"
+        )
+    unknown = [c for c in columns if c not in REQUIRED_COLUMNS + OPTIONAL_COLUMNS]
+    if unknown:
+        # Column names are the clinic's header, not patient data: safe to show (shortened).
+        shown = ", ".join(repr(c[:40]) for c in unknown[:5])
+        raise HandoutsError(f"{path}: unknown column(s) {shown}; remove or rename them")
+
+
+def _ordinal(n: int) -> str:
+    return f"{n}{'th' if 10 <= n % 100 <= 20 else {1: 'st', 2: 'nd', 3: 'rd'}.get(n % 10, 'th')}"
+
+
+@dataclass
+class RowChecker:
+    """Checks a row's values column by column, with messages that never repeat a value."""
+
+    project: Project
+    layout_name: str
+    used_ids: dict[str, int] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        self.layouts = self.project.layout_names()
+        self.procedures = self.project.procedure_files()
+
+    def parse(self, number: int, row: dict) -> Appointment:
+        where = f"row {number}"
+        _check_shape(where, row)
+        values = {key: (value or "").strip() for key, value in row.items()}
+        empty = [key for key in ("appointment_id", "date", "time", "codes") if not values.get(key)]
+        if empty:
+            raise HandoutsError(f"{where}: no value for {', '.join(empty)}; fill it in")
+        checks = (
+            ("appointment_id", lambda v: safe_id(v, ""),
+             "may use only letters, digits, '-', '_' and '.' (it names the file), up to 64 characters"),
+            ("date", lambda v: parse_date(v, ""), "not a real date; write it as YYYY-MM-DD, e.g. 2026-12-03"
+             f" (a year from {limits.MIN_YEAR} to {limits.MAX_YEAR})"),
+            ("time", lambda v: parse_time(v, ""), "not a real time; write it as HH:MM, e.g. 07:45 or 7:45 PM"),
+            ("timezone", lambda v: zone(v, ""), "not a known time zone; use an IANA name such as America/New_York"),
+        )
+        for column, check, expected in checks:
+            if values.get(column):
+                try:
+                    check(values[column])
+                except HandoutsError:
+                    raise HandoutsError(f"{where}: {column}: {expected}") from None
+        if values.get("layout") and values["layout"] not in self.layouts:
+            raise HandoutsError(f"{where}: layout: no such layout; known layouts: {', '.join(self.layouts) or 'none'}")
+        if values.get("language") and not known_language(values["language"]):
+            raise HandoutsError(
+                f"{where}: language: no wording for this language; available: {', '.join(available_languages())}"
+            )
+        self._check_codes(where, split_codes(values["codes"]))
+        if values["appointment_id"] in self.used_ids:
+            raise HandoutsError(
+                f"{where}: appointment_id: the same id is already used on row {self.used_ids[values['appointment_id']]}; "
+                "ids must be unique (they name the files)"
+            )
+        appointment = from_mapping({key: value for key, value in values.items() if value}, where)
+        self._check_time_exists(where, appointment)
+        return appointment
+
+    def _check_codes(self, where: str, codes: tuple[str, ...]) -> None:
+        if len(codes) > limits.MAX_LIST:
+            raise HandoutsError(f"{where}: codes: more than {limits.MAX_LIST} codes; check the column")
+        for n, code in enumerate(codes, start=1):
+            if not CODE_PATTERN.match(code):
+                raise HandoutsError(
+                    f"{where}: codes: the {_ordinal(n)} code is not a CPT or HCPCS code (like 64634); check the column"
+                )
+            if code not in self.procedures:
+                raise HandoutsError(
+                    f"{where}: codes: the {_ordinal(n)} code has no procedure file in procedures/; "
+                    "fix the code or add the procedure"
+                )
+
+    def _check_time_exists(self, where: str, appointment: Appointment) -> None:
+        tz_name = appointment.timezone or self.project.layout(appointment.layout or self.layout_name).layout.timezone
+        try:
+            local_start(appointment.date, appointment.time, zone(tz_name, "timezone"), "")
+        except HandoutsError:
+            raise HandoutsError(
+                f"{where}: time: does not exist on that day in that time zone (the clocks spring forward then); "
+                "choose another time"
+            ) from None
+
+
+def _check_shape(where: str, row: dict) -> None:
+    extra_lines = sum(
+        max(0, len(value.rstrip("\r\n").splitlines()) - 1) for value in row.values() if isinstance(value, str)
+    )
+    if extra_lines:
+        raise HandoutsError(
+            f"{where}: a value runs over {extra_lines + 1} lines: a quote (\") is not closed, or a value holds a "
+            f"line break; the {extra_lines} line(s) after it were read into this row and not rendered; "
+            "close the quote or put the value on one line"
+        )
     if None in row:
         raise HandoutsError(f"{where}: more values than columns; check for an unquoted comma")
-    empty = [key for key in ("appointment_id", "date", "time", "codes") if not (row.get(key) or "").strip()]
-    if empty or any(row.get(key) is None for key in REQUIRED_COLUMNS):
-        missing = empty or [key for key in REQUIRED_COLUMNS if row.get(key) is None]
+    if any(value is None for value in row.values()):
+        missing = [key for key, value in row.items() if value is None]
         raise HandoutsError(f"{where}: no value for {', '.join(missing)}; fill it in")
-    appointment = from_mapping({key: value for key, value in row.items() if value not in (None, "")}, where)
-    if not all(CODE_PATTERN.match(code) for code in appointment.codes):
-        # Not echoed: a value in the wrong column may be a patient's name.
-        raise HandoutsError(f"{where}: codes: a value is not a CPT or HCPCS code (like 64634); check the column")
-    return appointment
-
-
-def scrubbed(message: str, row: dict) -> str:
-    """An error message with the row's patient name (and each part of it) taken out."""
-    name = (row.get("patient") or "").strip()
-    for part in sorted({name, *name.split()}, key=len, reverse=True):
-        if len(part) >= 2:
-            message = re.sub(re.escape(part), "[patient]", message, flags=re.IGNORECASE)
-    return message
+    for key, value in row.items():
+        if len(value) > limits.MAX_CELL:
+            raise HandoutsError(limits.too_big(f"{where}: {key}", "the value's length in characters", len(value),
+                                               limits.MAX_CELL, "shorten it"))
 
 
 def run_schedule(
@@ -99,22 +208,17 @@ def run_schedule(
     packet: bool,
     say: Callable[[str], None],
     warn: Callable[[str], None],
+    debug: bool = False,
 ) -> ScheduleResult:
     from handouts.pipeline import render_pdf
     from handouts.render import page_count
 
     result = ScheduleResult()
     used_layouts: list[str] = []
-    used_ids: dict[str, int] = {}
-    pdfs: dict[int, bytes] = {}
+    checker = RowChecker(project, layout_name)
     for number, row in read_rows(csv_path):
         try:
-            appointment = parse_row(number, row)
-            if appointment.appointment_id in used_ids:
-                raise HandoutsError(
-                    f"row {number}: appointment id {appointment.appointment_id!r} is already used on row "
-                    f"{used_ids[appointment.appointment_id]}; ids must be unique (they name the files)"
-                )
+            appointment = checker.parse(number, row)
             name = appointment.layout or layout_name
             layout = project.layout(name)  # loaded once per project
             procedures = [project.procedure(code) for code in appointment.codes]
@@ -122,16 +226,23 @@ def run_schedule(
             path = out_dir / f"{appointment.date.isoformat()}-{appointment.appointment_id}.pdf"
             write_atomic(path, pdf, private=True, shown=project.display(path))
         except HandoutsError as exc:
-            message = scrubbed("; ".join(exc.lines), row)
-            if not message.startswith(f"row {number}"):
+            message = "; ".join(exc.lines)
+            if not message.startswith(f"row {number}:"):
                 message = f"row {number}: {message}"
             result.failed.append((number, message))
             warn(message)
             continue
-        used_ids[appointment.appointment_id] = number
+        except Exception as exc:  # noqa: BLE001 - one row's bug must not stop the day; no value is shown
+            if debug:
+                raise
+            message = f"row {number}: internal error ({type(exc).__name__}); run again with --debug and report it"
+            result.failed.append((number, message))
+            warn(message)
+            continue
+        checker.used_ids[appointment.appointment_id] = number
         used_layouts.append(name)
-        pdfs[number] = pdf
         result.done.append(Done(number, appointment, path, page_count(pdf)))
+        del pdf  # only the file keeps it
         say(f"row {number}: {project.display(path)}")
     if packet and result.done:
         from handouts.packet import make_packet
@@ -140,8 +251,9 @@ def run_schedule(
         ordered = sorted(result.done, key=lambda d: (d.appointment.date, d.appointment.time, d.appointment.appointment_id))
         dates = {d.appointment.date for d in ordered}
         name = f"{ordered[0].appointment.date.isoformat()}-packet.pdf" if len(dates) == 1 else "packet.pdf"
-        data, pages = make_packet([(d.appointment, pdfs[d.row], d.pages) for d in ordered], first_layout)
         result.packet = out_dir / name
-        result.packet_pages = pages
-        write_atomic(result.packet, data, private=True, shown=project.display(result.packet))
+        result.packet_pages = make_packet(
+            [(d.appointment, d.path, d.pages) for d in ordered], first_layout, result.packet,
+            project.display(result.packet),
+        )
     return result

@@ -154,24 +154,25 @@ def test_4_no_cell_value_is_echoed_in_a_schedule_message(project, tmp_path):
         "A4,Yves Zorn,2026-12-03,07:00,99999,,,,",
         "A5,Abe Bond,2026-12-03,07:00,64634,,,Cleo Dunn,",
         "A6,Eve Fry,2026-12-03,07:00,64634,,,,Gus/Hale",
-        "A6,Ivy Jett,2026-12-03,08:00,64634,,,,",
+        "A7,Ivy Jett,2026-12-03,08:00,64634,,,,",
+        "A7,Jo Kent,2026-12-03,08:00,64634,,,,",
         "Kai Lam!,Kai Lam,2026-12-03,08:00,64634,,,,",
-        "A9,Mo Ng,2026-03-08,02:30,64634,,,,America/New_York",
+        "A9,Mo Ng,2026-03-08,02:30,64634,,,,America/Chicago",
     )
     result = run(project, "schedule", str(schedule), "-o", str(tmp_path / "out"))
     assert result.exit_code == 1
     errors = result.stderr.strip().splitlines()
     assert errors == [
-        "Error: row 2: date: not a real date; write it as YYYY-MM-DD, e.g. 2026-12-03",
+        "Error: row 2: date: not a real date; write it as YYYY-MM-DD, e.g. 2026-12-03 (a year from 1900 to 2999)",
         "Error: row 3: time: not a real time; write it as HH:MM, e.g. 07:45 or 7:45 PM",
         "Error: row 4: codes: the 1st code is not a CPT or HCPCS code (like 64634); check the column",
         "Error: row 5: codes: the 1st code has no procedure file in procedures/; fix the code or add the procedure",
         "Error: row 6: layout: no such layout; known layouts: default, northgate-pain, riverside-spine",
         "Error: row 7: timezone: not a known time zone; use an IANA name such as America/New_York",
-        "Error: row 8: appointment_id: the same id is already used on row 7; ids must be unique (they name the files)",
-        "Error: row 9: appointment_id: may use only letters, digits, '-', '_' and '.' (it names the file), "
+        "Error: row 9: appointment_id: the same id is already used on row 8; ids must be unique (they name the files)",
+        "Error: row 10: appointment_id: may use only letters, digits, '-', '_' and '.' (it names the file), "
         "up to 64 characters",
-        "Error: row 10: time: does not exist on that day in that time zone (the clocks spring forward then); "
+        "Error: row 11: time: does not exist on that day in that time zone (the clocks spring forward then); "
         "choose another time",
     ]
     cells = {cell for row in schedule.read_text().splitlines()[1:] for cell in row.split(",") if len(cell) > 2}
@@ -377,7 +378,7 @@ def test_9_importer_bounds_its_input(project, tmp_path):
     prose = tmp_path / "prose.txt"
     prose.write_text(page("words " * 5_000 + "."))
     clean_failure(run(project, "import", str(prose), "--code", "64634", "-o", "-"),
-                  "summary: the text's length in characters is 30,000, over the limit of 10,000")
+                  "summary: the text's length in characters is 30,001, over the limit of 10,000")
 
 
 # ---------------------------------------------------------------- 10. huge text
@@ -484,8 +485,9 @@ def test_13_an_unterminated_quote_is_reported_not_swallowed(project, tmp_path):
     )
     result = run(project, "schedule", str(schedule), "-o", str(tmp_path / "out"))
     assert result.exit_code == 1
-    assert "row 2: a quote (\") in this row is not closed, so 2 more lines were read into it and not " \
-           "rendered; close the quote" in result.stderr
+    assert ("row 2: a value runs over 3 lines: a quote (\") is not closed, or a value holds a line break; the 2 "
+            "line(s) after it were read into this row and not rendered; close the quote or put the value on one "
+            "line") in result.stderr
     assert "Ann" not in result.output and "Bo Chan" not in result.output
 
 
@@ -579,8 +581,10 @@ def _peak_schedule_memory(project: Path, folder: Path, rows: int) -> int:
 
 def test_17_schedule_memory_does_not_grow_with_rows(project, tmp_path):
     small = _peak_schedule_memory(project, tmp_path, 4)
-    large = _peak_schedule_memory(project, tmp_path, 24)
-    assert large - small < 400_000, (small, large)  # 20 more handouts of ~40 kB each, kept, would be 1.6 MB
+    large = _peak_schedule_memory(project, tmp_path, 36)
+    # Keeping each handout (and a packet in memory) grew by ~250 kB a row: 8 MB here. What is left
+    # is garbage waiting for the cyclic collector; benchmarks/schedule_memory.py measures real RSS.
+    assert large - small < 2_000_000, (small, large)
 
 
 # ---------------------------------------------------------------- 18. broken pipe

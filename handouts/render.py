@@ -39,6 +39,7 @@ from handouts.limits import MAX_LOGO_HEIGHT_IN
 rl_config.invariant = 1
 
 PAGE_SIZES = {"Letter": LETTER, "A4": A4}
+PRIVATE = "\0private:"  # marks text from an appointment in _all_text
 _CONTROL = {c: None for c in range(32) if chr(c) not in "\n\t"}
 
 
@@ -344,7 +345,8 @@ def _all_text(handout: doc.Handout):
             yield where, " ".join((block.title, block.intro, *block.contacts))
             yield from ((where, t) for t in items(block.items))
         elif isinstance(block, doc.KeyValues):
-            yield where, " ".join((block.title, *(f"{k} {v}" for k, v in block.rows)))
+            # The appointment box: the patient's details, never repeated in a message.
+            yield PRIVATE + block.title, " ".join((block.title, *(f"{k} {v}" for k, v in block.rows)))
         elif isinstance(block, doc.QRCode):
             yield where, f"{block.label} {block.url}"
 
@@ -354,7 +356,13 @@ def check_glyphs(handout: doc.Handout, fonts: FontFamily) -> None:
     problems = []
     for where, text in _all_text(handout):
         missing = missing_characters(text, fonts)
-        if missing:
+        if missing and where.startswith(PRIVATE):
+            problems.append(
+                f"the box '{where[len(PRIVATE):]}': the font {fonts.display_name} cannot print {len(missing)} "
+                "character(s) of the details there (not shown: they may identify a patient); "
+                "check the appointment's details or choose a font that has them"
+            )
+        elif missing:
             shown = ", ".join(f"{c!r} (U+{ord(c):04X})" for c in missing[:5])
             problems.append(
                 f"{where}: the font {fonts.display_name} cannot print {shown}; "

@@ -191,11 +191,11 @@ def _check_shape(where: str, row: dict) -> None:
         )
     if None in row:
         raise HandoutsError(f"{where}: more values than columns; check for an unquoted comma")
-    if any(value is None for value in row.values()):
-        missing = [key for key, value in row.items() if value is None]
+    missing = [key for key in REQUIRED_COLUMNS if row.get(key) is None]  # a short row; optional ones may be left off
+    if missing:
         raise HandoutsError(f"{where}: no value for {', '.join(missing)}; fill it in")
     for key, value in row.items():
-        if len(value) > limits.MAX_CELL:
+        if value is not None and len(value) > limits.MAX_CELL:
             raise HandoutsError(limits.too_big(f"{where}: {key}", "the value's length in characters", len(value),
                                                limits.MAX_CELL, "shorten it"))
 

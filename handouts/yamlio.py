@@ -149,8 +149,13 @@ def parse_yaml(text: str, source: Path | str) -> Any:
         raise HandoutsError(
             f"{source}: {where}: malformed YAML ({problem}); check the indentation and quotes there"
         ) from None
+    except yaml.reader.ReaderError as exc:
+        line = text.count("\n", 0, exc.position) + 1 if isinstance(exc.position, int) else "?"
+        which = f" (#x{exc.character:04x})" if isinstance(exc.character, int) else ""
+        raise HandoutsError(f"{source}: line {line}: a control character{which} YAML does not allow; remove it") from None
     except yaml.YAMLError as exc:
-        raise HandoutsError(f"{source}: malformed YAML ({exc})") from None
+        problem = " ".join(str(exc).replace('in "<unicode string>"', "").split())[:200]
+        raise HandoutsError(f"{source}: malformed YAML ({problem})") from None
     except RecursionError:
         raise HandoutsError(limits.too_big(str(source), "the depth of nesting", limits.MAX_YAML_DEPTH + 1,
                                            limits.MAX_YAML_DEPTH, "flatten the structure")) from None

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import json
 import os
-import shutil
 import signal
 import struct
 import subprocess
@@ -18,7 +17,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import ROOT, files_under, pdf_reader, replace_in, run, within
+from conftest import files_under, pdf_reader, replace_in, run, within
 from handouts.errors import HandoutsError
 
 PROCEDURE = "procedures/64634.yaml"
@@ -607,3 +606,18 @@ def test_18_a_closed_pipe_ends_quietly(project):
     _, errors = process.communicate(timeout=60)
     assert errors == b""
     assert process.returncode in (0, 1, 141, -signal.SIGPIPE)
+
+
+def test_4_a_character_the_font_lacks_in_a_patient_name_is_not_echoed(project, tmp_path):
+    schedule = csv_file(tmp_path / "day.csv", HEADER, "A1,Zoë 王小明,2026-12-03,07:00,64634,,")
+    result = run(project, "schedule", str(schedule), "-o", str(tmp_path / "out"))
+    assert result.exit_code == 1
+    assert "row 2: the box 'Your appointment': the font Atkinson Hyperlegible cannot print 3 character(s)" \
+        in result.stderr
+    assert "王" not in result.output and "U+738B" not in result.output
+
+
+def test_3_optional_columns_may_be_left_off_a_row(project, tmp_path):
+    schedule = csv_file(tmp_path / "day.csv", HEADER + ",layout,language", "A1,Ann Lee,2026-12-03,07:00,64634,,")
+    result = run(project, "schedule", str(schedule), "-o", str(tmp_path / "out"))
+    assert result.exit_code == 0, result.output

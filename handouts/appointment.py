@@ -168,20 +168,8 @@ def from_mapping(data: dict[str, Any], where: str) -> Appointment:
                                                limits.MAX_SHORT_TEXT, "shorten it"))
         return value or None
 
-    codes = data.get("codes")
-    if isinstance(codes, dict) or (isinstance(codes, list) and len(codes) > limits.MAX_LIST):
-        raise HandoutsError(f"{where}: codes: give up to {limits.MAX_LIST} codes, as a list or separated by spaces")
-    if isinstance(codes, list) and any(isinstance(code, (dict, list)) for code in codes):
-        raise HandoutsError(f"{where}: codes: give each code as text, e.g. '64634'")
-    if not isinstance(codes, list):
-        text("codes")  # codes in one string: bounded like any text
-    language = text("language") or "en"
-    if not known_language(language):
-        from handouts.project import available_languages
-
-        raise HandoutsError(
-            f"{where}: language: no wording for this language; available: {', '.join(available_languages())}"
-        )
+    _check_codes(data.get("codes"), where, text)
+    language = _language(text("language") or "en", where)
 
     if text("timezone"):
         zone(text("timezone"), f"{where}: timezone")
@@ -198,6 +186,25 @@ def from_mapping(data: dict[str, Any], where: str) -> Appointment:
         language=language,
         layout=text("layout"),
     )
+
+
+def _check_codes(codes: Any, where: str, text) -> None:
+    if isinstance(codes, dict) or (isinstance(codes, list) and len(codes) > limits.MAX_LIST):
+        raise HandoutsError(f"{where}: codes: give up to {limits.MAX_LIST} codes, as a list or separated by spaces")
+    if isinstance(codes, list) and any(isinstance(code, (dict, list)) for code in codes):
+        raise HandoutsError(f"{where}: codes: give each code as text, e.g. '64634'")
+    if not isinstance(codes, list):
+        text("codes")  # codes in one string: bounded like any text
+
+
+def _language(name: str, where: str) -> str:
+    if not known_language(name):
+        from handouts.project import available_languages
+
+        raise HandoutsError(
+            f"{where}: language: no wording for this language; available: {', '.join(available_languages())}"
+        )
+    return name
 
 
 def known_language(name: str) -> bool:

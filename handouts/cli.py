@@ -199,7 +199,7 @@ def schedule(
     proj.check_output(out_dir)
     result = run_schedule(
         proj, csv_file, layout, out_dir, packet,
-        say=typer.echo, warn=lambda line: echo(f"Error: {line}", err=True), debug=_state["debug"],
+        say=echo, warn=lambda line: echo(f"Error: {line}", err=True), debug=_state["debug"],
     )
     summary = f"{len(result.done)} handouts written to {proj.display(out_dir)}, {len(result.failed)} rows failed"
     echo(summary)

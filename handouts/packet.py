@@ -8,8 +8,8 @@ from __future__ import annotations
 
 import io
 from pathlib import Path
+from typing import Any
 
-from handouts.appointment import Appointment
 from handouts.project import LoadedLayout
 
 
@@ -52,8 +52,8 @@ def _cover(rows: list[tuple[str, str, str, str]], layout: LoadedLayout, day: str
     return simple_pdf(style_of(layout)[1], fonts, words("packet_title"), spec.clinic.name, spec.language, story)
 
 
-def make_packet(handouts: list[tuple[Appointment, Path, int]], layout: LoadedLayout, target: Path, shown: str) -> int:
-    """(appointment, handout PDF file, pages) in print order -> the packet written to `target` (owner-only),
+def make_packet(handouts: list[tuple[Any, Path, int]], layout: LoadedLayout, target: Path, shown: str) -> int:
+    """(appointment (anything with date, time, appointment_id, codes), handout PDF file, pages) in print order -> the packet written to `target` (owner-only),
     one handout at a time; returns its page count."""
     from babel.dates import format_date, format_time
     from pypdf import PdfReader

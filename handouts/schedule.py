@@ -12,6 +12,8 @@ written files, so memory stays flat however many rows there are.
 from __future__ import annotations
 
 import csv
+import datetime as dt
+import gc
 import stat
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -29,12 +31,18 @@ from handouts.schema import CODE_PATTERN
 REQUIRED_COLUMNS = ("appointment_id", "patient", "date", "time", "codes", "provider", "location")
 OPTIONAL_COLUMNS = ("layout", "language", "timezone")
 DELIMITERS = ",;\t"
+GC_EVERY = 200  # rows
 
 
 @dataclass(frozen=True)
 class Done:
+    """A rendered row: only what the packet's cover needs (kept for every row, so kept small)."""
+
     row: int
-    appointment: Appointment
+    appointment_id: str
+    date: dt.date
+    time: dt.time
+    codes: tuple[str, ...]
     path: Path
     pages: int
 
@@ -241,19 +249,23 @@ def run_schedule(
             continue
         checker.used_ids[appointment.appointment_id] = number
         used_layouts.append(name)
-        result.done.append(Done(number, appointment, path, page_count(pdf)))
-        del pdf  # only the file keeps it
+        result.done.append(Done(number, appointment.appointment_id, appointment.date, appointment.time,
+                                appointment.codes, path, page_count(pdf)))
+        del pdf, appointment  # only the file keeps them
         say(f"row {number}: {project.display(path)}")
+        if len(result.done) % GC_EVERY == 0:
+            # ReportLab and pypdf leave reference cycles; collected now and then, memory stays flat.
+            gc.collect()
     if packet and result.done:
         from handouts.packet import make_packet
 
         first_layout = project.layout(layout_name if layout_name in used_layouts else used_layouts[0])
-        ordered = sorted(result.done, key=lambda d: (d.appointment.date, d.appointment.time, d.appointment.appointment_id))
-        dates = {d.appointment.date for d in ordered}
-        name = f"{ordered[0].appointment.date.isoformat()}-packet.pdf" if len(dates) == 1 else "packet.pdf"
+        ordered = sorted(result.done, key=lambda d: (d.date, d.time, d.appointment_id))
+        dates = {d.date for d in ordered}
+        name = f"{ordered[0].date.isoformat()}-packet.pdf" if len(dates) == 1 else "packet.pdf"
         result.packet = out_dir / name
         result.packet_pages = make_packet(
-            [(d.appointment, d.path, d.pages) for d in ordered], first_layout, result.packet,
+            [(d, d.path, d.pages) for d in ordered], first_layout, result.packet,
             project.display(result.packet),
         )
     return result

@@ -11,6 +11,7 @@ from typing import Optional
 import typer
 
 from handouts import __version__
+from handouts.console import printable
 from handouts.errors import HandoutsError
 
 # Locals may hold patient data: never print them in a traceback.
@@ -23,9 +24,14 @@ app = typer.Typer(
 _state = {"debug": False, "project": None}
 
 
+def echo(text: str = "", err: bool = False) -> None:
+    """Every line the tool prints goes through here: no control characters reach the terminal."""
+    typer.echo(printable(str(text)), err=err)
+
+
 def _fail(lines: list[str], code: int) -> None:
     for line in lines:
-        typer.echo(f"Error: {line}", err=True)
+        echo(f"Error: {line}", err=True)
     raise typer.Exit(code)
 
 
@@ -40,7 +46,7 @@ def friendly(command):
             if _state["debug"]:
                 raise
             _fail(exc.lines, exc.exit_code)
-        except (typer.Exit, typer.Abort, KeyboardInterrupt):
+        except (typer.Exit, typer.Abort, KeyboardInterrupt, BrokenPipeError):
             raise
         except Exception as exc:  # a bug: say so without echoing data that may identify a patient
             if _state["debug"]:
@@ -58,7 +64,7 @@ def project():
 
 def _version(value: bool) -> None:
     if value:
-        typer.echo(f"handouts {__version__}")
+        echo(f"handouts {__version__}")
         raise typer.Exit()
 
 
@@ -82,14 +88,14 @@ def list_procedures() -> None:
     proj = project()
     files = proj.procedure_files()
     if not files:
-        typer.echo(f"no procedures in {proj.display(proj.procedures_dir)}/ yet; add some with 'handouts import'")
+        echo(f"no procedures in {proj.display(proj.procedures_dir)}/ yet; add some with 'handouts import'")
         return
     for code, path in files.items():
         procedure = proj.load_procedure_file(path)
         review = procedure.review
         status = review.status + (f" {review.date.isoformat()}" if review.date else "")
         add_on = "  (add-on)" if procedure.add_on else ""
-        typer.echo(f"{code:<6} {status:<17} {procedure.title}{add_on}")
+        echo(f"{code:<6} {status:<17} {procedure.title}{add_on}")
 
 
 @app.command()
@@ -112,7 +118,7 @@ def show(
         typer.echo(translation_text(proj, proj.procedure(code, enforce_approval=False), known_language(language).code))
         return
     overrides = proj.layout(layout).layout.rules if layout else None
-    typer.echo(procedure_text(proj.procedure(code), overrides, layout))
+    echo(procedure_text(proj.procedure(code), overrides, layout))
 
 
 @app.command()
@@ -123,7 +129,8 @@ def render(
     ),
     layout: str = typer.Option("default", "--layout", "-l", help="Layout name (see 'handouts layouts')."),
     output: Optional[Path] = typer.Option(
-        None, "--output", "-o", help="PDF path.", show_default="output/<code>-<title>-<layout>.pdf"
+        None, "--output", "-o", help="PDF path ('-' for standard output).",
+        show_default="output/<code>-<title>-<layout>.pdf",
     ),
     appointment_file: Optional[Path] = typer.Option(
         None, "--appointment", help="An appointment file (YAML or JSON) with date, time, patient, codes..."
@@ -161,20 +168,30 @@ def render(
         codes = list(codes or appointment.codes)
     if (fhir_out is not None or ics) and appointment is None:
         raise HandoutsError("--fhir-out and --ics need an appointment (--appointment FILE, or --date and --time)")
-    extras = _extras(proj, fhir_out, ics, (output or proj.output_dir / "appointments" / "x").parent)
-    path = render_to_file(
-        proj, list(codes or []), layout, output, appointment, large_print,
-        language=language, fallback_english=fallback_english,
-        warn=lambda line: typer.echo(f"Warning: {line}", err=True), extras=tuple(extras),
-    )
-    typer.echo(proj.display(path))
-    for extra in extras:
-        for written in extra.written:
-            typer.echo(proj.display(written))
+    warn = lambda line: echo(f"Warning: {line}", err=True)  # noqa: E731
+    if output is not None and str(output) == "-":
+        from handouts.pipeline import make_pdf, record_personal
+
+        made = make_pdf(proj, list(codes or []), layout, appointment, large_print, language, fallback_english, warn)
+        if appointment is not None:  # a personal handout is on record wherever it goes
+            record_personal(proj, made.pdf, made.procedures, made.layout, appointment)
+        sys.stdout.flush()
+        sys.stdout.buffer.write(made.pdf)
+        sys.stdout.buffer.flush()
+    else:
+        extras = _extras(proj, fhir_out, ics, (output or proj.output_dir / "appointments" / "x").parent)
+        path = render_to_file(
+            proj, list(codes or []), layout, output, appointment, large_print,
+            language=language, fallback_english=fallback_english, warn=warn, extras=tuple(extras),
+        )
+        echo(proj.display(path))
+        for extra in extras:
+            for written in extra.written:
+                echo(proj.display(written))
     from handouts.pipeline import is_past
 
     if appointment is not None and is_past(appointment, proj.layout(layout)):
-        typer.echo(
+        echo(
             f"Warning: the appointment date {appointment.date.isoformat()} is in the past; is it a typo? "
             "The handout was made anyway.",
             err=True,
@@ -228,21 +245,22 @@ def schedule(
         from handouts.languages import parse_choice
 
         parse_choice(language)  # a bad default is the whole run's error, before any row
+    proj.check_output(out_dir)
     extras = _extras(proj, fhir_out, ics, out_dir, leave_minutes)
     result = run_schedule(
         proj, csv_file, layout, out_dir, packet,
-        say=typer.echo, warn=lambda line: typer.echo(f"Error: {line}", err=True), extras=tuple(extras),
-        language=language,
+        say=echo, warn=lambda line: echo(f"Error: {line}", err=True), extras=tuple(extras),
+        language=language, debug=_state["debug"],
     )
     summary = f"{len(result.done)} handouts written to {proj.display(out_dir)}, {len(result.failed)} rows failed"
     if result.skipped:
         summary += f", {len(result.skipped)} skipped ({', '.join(result.skipped)})"
-    typer.echo(summary)
+    echo(summary)
     for extra in extras:
         if extra.written:
-            typer.echo(f"{len(extra.written)} {extra.what} written to {proj.display(extra.written[0].parent)}")
+            echo(f"{len(extra.written)} {extra.what} written to {proj.display(extra.written[0].parent)}")
     if result.packet:
-        typer.echo(f"packet: {proj.display(result.packet)} ({result.packet_pages} pages)")
+        echo(f"packet: {proj.display(result.packet)} ({result.packet_pages} pages)")
     if result.failed:
         raise typer.Exit(1)
 
@@ -321,7 +339,7 @@ def build(
     out_dir = output or proj.output_dir / "library"
     if catalog_only:
         result = merge_parts(proj, out_dir)
-        typer.echo(f"catalog: {len(result.unchanged)} handouts, {len(result.removed)} removed, "
+        echo(f"catalog: {len(result.unchanged)} handouts, {len(result.removed)} removed, "
                    f"{proj.display(out_dir / 'index.html')}")
     else:
         try:
@@ -331,9 +349,9 @@ def build(
                     languages=_languages(languages_),
                 )
         except BuildStopped as stopped:
-            typer.echo("stopped; what was finished is kept, and the next build goes on from there", err=True)
+            echo("stopped; what was finished is kept, and the next build goes on from there", err=True)
             raise typer.Exit(128 + stopped.signum) from None
-        typer.echo(
+        echo(
             f"built {len(result.built)}, unchanged {len(result.unchanged)}, removed {len(result.removed)}, "
             f"failed {len(result.failed)} in {result.seconds:.2f} s"
             + (f" ({result.rate:.0f} handouts/s)" if result.built else "")
@@ -342,7 +360,7 @@ def build(
     for language, codes in sorted(getattr(result, "untranslated", {}).items()):
         typer.echo(f"not translated into {language}, so not built: {', '.join(codes)}", err=True)
     for key, reason in result.failed:
-        typer.echo(f"Error: {key}: {reason}", err=True)
+        echo(f"Error: {key}: {reason}", err=True)
     if result.failed:
         raise typer.Exit(1)
 
@@ -376,7 +394,7 @@ class _progress:
             if self.bar is not None:
                 self.bar.advance(self.task)
             else:
-                typer.echo(f"{what} {key}", err=True)
+                echo(f"{what} {key}", err=True)
 
         return start, step
 
@@ -411,10 +429,13 @@ def import_page(
         raise HandoutsError(f"--code: {code!r} is not a CPT or HCPCS code (like 64634 or J1030)")
     if update and force:
         raise HandoutsError("--update keeps the curated text and --force replaces it: give one of them")
-    result = parse_page(read_text(page), code, str(page))
+    from handouts.limits import MAX_PAGE_BYTES, check_data
+
+    result = parse_page(read_text(page, limit=MAX_PAGE_BYTES), code, str(page))
+    check_data(result.data, str(page))  # what the loader would refuse, refused now
     procedure = validate(Procedure, result.data, page)
     for warning in result.warnings:
-        typer.echo(f"Warning: {page}: {warning}", err=True)
+        echo(f"Warning: {page}: {warning}", err=True)
     if output == "-" and not update:
         sys.stdout.write(dump_yaml(procedure.to_data()))
         return
@@ -446,7 +467,7 @@ def import_page(
         sys.stdout.write(text)
         return
     write_atomic(target, text.encode("utf-8"), shown=shown)
-    typer.echo(shown)
+    echo(shown)
 
 
 @app.command()
@@ -557,10 +578,10 @@ def layouts() -> None:
     proj = project()
     names = proj.layout_names()
     if not names:
-        typer.echo(f"no layouts in {proj.display(proj.layouts_dir)}/")
+        echo(f"no layouts in {proj.display(proj.layouts_dir)}/")
     for name in names:
         spec = proj.layout(name).layout
-        typer.echo(f"{name:<18} {spec.page.size:<6} {spec.description or spec.clinic.name}")
+        echo(f"{name:<18} {spec.page.size:<6} {spec.description or spec.clinic.name}")
 
 
 translation_app = typer.Typer(help="Translations of the patient text: start, stamp and approve.", no_args_is_help=True)
@@ -629,7 +650,7 @@ def layout_new(
     from handouts.scaffold import new_layout
 
     proj = project()
-    typer.echo(proj.display(new_layout(proj, name, parent)))
+    echo(proj.display(new_layout(proj, name, parent)))
 
 
 @layout_app.command("check")
@@ -645,9 +666,9 @@ def layout_check(
     if strict:
         findings = [type(f)("error", f.where, f.message) for f in findings]
     for finding in findings:
-        typer.echo(str(finding), err=finding.level == "error")
+        echo(str(finding), err=finding.level == "error")
     errors = sum(f.level == "error" for f in findings)
-    typer.echo(f"{name}: {errors} errors, {len(findings) - errors} warnings")
+    echo(f"{name}: {errors} errors, {len(findings) - errors} warnings")
     if errors:
         raise typer.Exit(2)
 
@@ -664,8 +685,9 @@ def preview(
     from handouts.preview import preview as make_preview
 
     proj = project()
+    proj.check_output(output or proj.output_dir / "preview")
     for path in make_preview(proj, layout, code, output or proj.output_dir / "preview", large_print):
-        typer.echo(proj.display(path))
+        echo(proj.display(path))
 
 
 @app.command()
@@ -679,7 +701,7 @@ def schema(kind: str = typer.Argument(..., help="'layout' or 'procedure'.")) -> 
     models = {"layout": Layout, "procedure": Procedure}
     if kind not in models:
         raise HandoutsError(f"schema: {kind!r} is not known; use 'layout' or 'procedure'")
-    typer.echo(json.dumps(models[kind].model_json_schema(), indent=2))
+    echo(json.dumps(models[kind].model_json_schema(), indent=2))
 
 
 record_app = typer.Typer(
@@ -729,4 +751,17 @@ def record_verify(pdf: Path = typer.Argument(..., help="A handout PDF.")) -> Non
 
 
 def main() -> None:
-    app()
+    try:
+        app()
+    except BrokenPipeError:
+        _closed_pipe()
+
+
+def _closed_pipe() -> None:
+    """The reader went away (`handouts list | head -1`): stop quietly, as other command-line tools do.
+    Python would complain once more when it flushes standard output at exit, so point it at /dev/null."""
+    import os
+
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, sys.stdout.fileno())
+    sys.exit(1)

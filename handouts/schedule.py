@@ -21,7 +21,15 @@ from typing import Callable, Iterator
 
 from handouts import limits
 from handouts.appointment import (
-    Appointment, from_mapping, known_language, local_start, parse_date, parse_time, safe_id, split_codes, zone,
+    Appointment,
+    from_mapping,
+    known_language,
+    local_start,
+    parse_date,
+    parse_time,
+    safe_id,
+    split_codes,
+    zone,
 )
 from handouts.errors import HandoutsError
 from handouts.output import write_atomic
@@ -147,15 +155,17 @@ class RowChecker:
                 except HandoutsError:
                     raise HandoutsError(f"{where}: {column}: {expected}") from None
         if values.get("layout") and values["layout"] not in self.layouts:
-            raise HandoutsError(f"{where}: layout: no such layout; known layouts: {', '.join(self.layouts) or 'none'}")
+            known = ", ".join(self.layouts) or "none"
+            raise HandoutsError(f"{where}: layout: no such layout; known layouts: {known}")
         if values.get("language") and not known_language(values["language"]):
             raise HandoutsError(
                 f"{where}: language: no wording for this language; available: {', '.join(available_languages())}"
             )
         self._check_codes(where, split_codes(values["codes"]))
-        if values["appointment_id"] in self.used_ids:
+        first = self.used_ids.get(values["appointment_id"])
+        if first is not None:
             raise HandoutsError(
-                f"{where}: appointment_id: the same id is already used on row {self.used_ids[values['appointment_id']]}; "
+                f"{where}: appointment_id: the same id is already used on row {first}; "
                 "ids must be unique (they name the files)"
             )
         appointment = from_mapping({key: value for key, value in values.items() if value}, where)

@@ -6,6 +6,7 @@ patients on one sheet. The cover lists appointment ids, times and page ranges, n
 
 from __future__ import annotations
 
+import gc
 import io
 from pathlib import Path
 from typing import Any
@@ -95,8 +96,10 @@ def make_packet(handouts: list[tuple[Any, Path, int]], layout: LoadedLayout, tar
                 joiner.add_blank(width, height)
 
         add(cover)
-        for _, path, _ in handouts:
+        for number, (_, path, _) in enumerate(handouts, start=1):
             with open(path, "rb") as pdf:
                 add(PdfReader(pdf))
+            if number % 200 == 0:
+                gc.collect()  # a pypdf reader and its trailer refer to each other: collect them now and then
         joiner.finish({"/Title": f"Handouts: {day}", "/Author": layout.layout.clinic.name})
     return joiner.pages

@@ -30,9 +30,8 @@ def main() -> None:
     os.environ["HANDOUTS_FUZZ_PROFILE"] = "fuzz"
     os.environ["HANDOUTS_FUZZ_EXAMPLES"] = str(args.examples)
     sys.path.insert(0, str(TESTS))
-    from hypothesis import seed
-
     import test_fuzz
+    from hypothesis import seed
 
     targets = [getattr(test_fuzz, name) for name in dir(test_fuzz) if name.startswith("test_")]
     deadline = time.monotonic() + args.minutes * 60

@@ -7,6 +7,7 @@ patients on one sheet. The cover lists appointment ids, times and page ranges, n
 from __future__ import annotations
 
 import datetime as dt
+import gc
 import io
 from pathlib import Path
 from typing import Any
@@ -111,11 +112,13 @@ def _write_packet(handouts: list[tuple[Any, Path | bytes, int]], layout: LoadedL
             joiner.add_blank(width, height)
 
     add(cover)
-    for _, source, _ in handouts:
+    for number, (_, source, _) in enumerate(handouts, start=1):
         if isinstance(source, (bytes, bytearray)):
             add(PdfReader(io.BytesIO(source)))
         else:
             with open(source, "rb") as pdf:
                 add(PdfReader(pdf))
+        if number % 200 == 0:
+            gc.collect()  # a pypdf reader and its trailer refer to each other: collect them now and then
     joiner.finish({"/Title": f"Handouts: {day}", "/Author": layout.layout.clinic.name})
     return joiner.pages

@@ -73,12 +73,18 @@ class PdfJoiner:
         return len(pages)
 
     def add_blank(self, width: float, height: float) -> None:
-        from pypdf.generic import ArrayObject, DictionaryObject, FloatObject, IndirectObject, NameObject
+        from pypdf.generic import (
+            ArrayObject,
+            DictionaryObject,
+            FloatObject,
+            IndirectObject,
+            NameObject,
+        )
 
         page = DictionaryObject({
             NameObject("/Type"): NameObject("/Page"),
             NameObject("/Parent"): IndirectObject(_PAGES, 0, None),
-            NameObject("/MediaBox"): ArrayObject([FloatObject(0), FloatObject(0), FloatObject(width), FloatObject(height)]),
+            NameObject("/MediaBox"): ArrayObject(FloatObject(n) for n in (0, 0, width, height)),
             NameObject("/Resources"): DictionaryObject(),
         })
         number = self._number()
@@ -86,7 +92,14 @@ class PdfJoiner:
         self.kids.append(number)
 
     def finish(self, info: dict[str, str]) -> None:
-        from pypdf.generic import ArrayObject, DictionaryObject, IndirectObject, NameObject, NumberObject, TextStringObject
+        from pypdf.generic import (
+            ArrayObject,
+            DictionaryObject,
+            IndirectObject,
+            NameObject,
+            NumberObject,
+            TextStringObject,
+        )
 
         self._write(_PAGES, DictionaryObject({
             NameObject("/Type"): NameObject("/Pages"),
@@ -113,7 +126,13 @@ class PdfJoiner:
 
 def _copy(obj: Any, ref) -> Any:
     """`obj` with every indirect reference renumbered (through `ref`), streams with their data."""
-    from pypdf.generic import ArrayObject, DictionaryObject, IndirectObject, NameObject, StreamObject
+    from pypdf.generic import (
+        ArrayObject,
+        DictionaryObject,
+        IndirectObject,
+        NameObject,
+        StreamObject,
+    )
 
     if isinstance(obj, IndirectObject):
         return ref(obj)

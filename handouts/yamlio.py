@@ -152,7 +152,8 @@ def parse_yaml(text: str, source: Path | str) -> Any:
     except yaml.reader.ReaderError as exc:
         line = text.count("\n", 0, exc.position) + 1 if isinstance(exc.position, int) else "?"
         which = f" (#x{exc.character:04x})" if isinstance(exc.character, int) else ""
-        raise HandoutsError(f"{source}: line {line}: a control character{which} YAML does not allow; remove it") from None
+        message = f"{source}: line {line}: a control character{which} YAML does not allow; remove it"
+        raise HandoutsError(message) from None
     except yaml.YAMLError as exc:
         problem = " ".join(str(exc).replace('in "<unicode string>"', "").split())[:200]
         raise HandoutsError(f"{source}: malformed YAML ({problem})") from None

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from handouts import limits
 from handouts.errors import HandoutsError
 
 if TYPE_CHECKING:  # zoneinfo is loaded when a time zone is needed, not for every handout
@@ -49,14 +50,19 @@ class Timeline:
 
 def parse_date(value: Any, where: str) -> dt.date:
     if isinstance(value, dt.datetime):
-        return value.date()
-    if isinstance(value, dt.date):
-        return value
-    text = str(value).strip()
-    try:
-        return dt.date.fromisoformat(text) if re.fullmatch(r"\d{4}-\d{2}-\d{2}", text) else _bad_date(text, where)
-    except ValueError:
-        return _bad_date(text, where)
+        date = value.date()
+    elif isinstance(value, dt.date):
+        date = value
+    else:
+        text = str(value).strip()
+        try:
+            date = dt.date.fromisoformat(text) if re.fullmatch(r"\d{4}-\d{2}-\d{2}", text) else _bad_date(text, where)
+        except ValueError:
+            date = _bad_date(text, where)
+    if not limits.MIN_YEAR <= date.year <= limits.MAX_YEAR:
+        # Also keeps the time arithmetic (hours before, time zones) away from datetime's ends.
+        raise HandoutsError(f"{where}: the year must be from {limits.MIN_YEAR} to {limits.MAX_YEAR}; check the date")
+    return date
 
 
 def _bad_date(text: str, where: str) -> dt.date:
@@ -155,14 +161,26 @@ def from_mapping(data: dict[str, Any], where: str) -> Appointment:
 
     def text(key: str) -> str | None:
         value = data.get(key)
-        return str(value).strip() or None if value is not None else None
+        if value is None:
+            return None
+        if isinstance(value, (dict, list)):
+            kind = "a mapping" if isinstance(value, dict) else "a list"
+            raise HandoutsError(f"{where}: {key}: give it as text, not {kind}")
+        value = str(value).strip()
+        if len(value) > limits.MAX_SHORT_TEXT:
+            raise HandoutsError(limits.too_big(f"{where}: {key}", "the text's length in characters", len(value),
+                                               limits.MAX_SHORT_TEXT, "shorten it"))
+        return value or None
+
+    _check_codes(data.get("codes"), where, text)
+    language = text("language")  # None: the layout's own language
 
     if text("timezone"):
         zone(text("timezone"), f"{where}: timezone")
-    if text("language"):
+    if language:
         from handouts.languages import parse_choice
 
-        parse_choice(text("language"), f"{where}: language")  # a bad code is this appointment's error
+        parse_choice(language, f"{where}: language")  # a bad code (zz, de-DE, ../en) is this appointment's error
 
     return Appointment(
         date=parse_date(data["date"], f"{where}: date"),
@@ -173,9 +191,18 @@ def from_mapping(data: dict[str, Any], where: str) -> Appointment:
         codes=split_codes(data.get("codes")),
         appointment_id=safe_id(text("appointment_id"), f"{where}: appointment_id"),
         timezone=text("timezone"),
-        language=text("language"),
+        language=language,
         layout=text("layout"),
     )
+
+
+def _check_codes(codes: Any, where: str, text) -> None:
+    if isinstance(codes, dict) or (isinstance(codes, list) and len(codes) > limits.MAX_LIST):
+        raise HandoutsError(f"{where}: codes: give up to {limits.MAX_LIST} codes, as a list or separated by spaces")
+    if isinstance(codes, list) and any(isinstance(code, (dict, list)) for code in codes):
+        raise HandoutsError(f"{where}: codes: give each code as text, e.g. '64634'")
+    if not isinstance(codes, list):
+        text("codes")  # codes in one string: bounded like any text
 
 
 def read_appointment_data(path: Path) -> dict[str, Any]:

@@ -11,6 +11,8 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import re
+import sys
 import time
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -229,6 +231,27 @@ def render_job(root: str, out_dir: str, layout_name: str, code: str, language: s
     }
 
 
+def _worker_start(parent: int) -> None:
+    """In each worker: die with the build. A forked worker inherits the build's stop handler, which
+    only sets a flag, so without this a killed build leaves workers that ignore SIGTERM and block for ever."""
+    import signal
+
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    # Ctrl-C reaches the whole process group: the build itself decides (finish the handout in hand);
+    # a worker killed mid-handout would only break the pool.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    if sys.platform.startswith("linux"):
+        import ctypes
+
+        try:
+            libc = ctypes.CDLL(None, use_errno=True)
+            libc.prctl(1, signal.SIGKILL, 0, 0, 0)  # PR_SET_PDEATHSIG: the kernel kills us when the parent dies
+        except (OSError, AttributeError):
+            pass
+    if os.getppid() != parent:  # the build died before prctl took effect
+        os._exit(1)
+
+
 _LINTED: dict[tuple[str, str], tuple[float, str]] = {}
 
 
@@ -278,15 +301,25 @@ def _render_chunk(args: tuple[str, str, list[tuple[str, str, str]]]) -> list[dic
 # ---------------------------------------------------------------- manifests
 
 
+MAX_MANIFEST_BYTES = 64 * 1024 * 1024  # ~100,000 handouts
+
+
 def read_manifest(path: Path) -> dict[str, dict[str, Any]]:
-    """A manifest, with its journal (the entries a killed build checkpointed) applied on top."""
+    """A manifest, with its journal (the entries a killed build checkpointed) applied on top. Only the
+    well-formed entries are kept; anything else in either file is ignored (a damaged or edited manifest
+    only costs a rebuild). Both are untrusted: their paths name files to remove."""
     try:
+        if path.stat().st_size > MAX_MANIFEST_BYTES:
+            raise ValueError("too big to be a manifest")
         data = json.loads(path.read_text(encoding="utf-8"))
-        entries = dict(data.get("handouts", {}))
+        entries = data.get("handouts", {})
     except FileNotFoundError:
         entries = {}
-    except (ValueError, AttributeError):
-        entries = {}  # a damaged manifest only costs a rebuild
+    except (OSError, ValueError, AttributeError, RecursionError):
+        entries = {}
+    if not isinstance(entries, dict):
+        entries = {}
+    entries = {key: entry for key, entry in entries.items() if valid_entry(key, entry)}
     entries.update(read_journal(journal_of(path)))
     return entries
 
@@ -298,15 +331,17 @@ def journal_of(manifest: Path) -> Path:
 def read_journal(path: Path) -> dict[str, dict[str, Any]]:
     entries: dict[str, dict[str, Any]] = {}
     try:
+        if path.stat().st_size > MAX_MANIFEST_BYTES:
+            return entries  # not one a build wrote: it only costs a rebuild
         with path.open(encoding="utf-8") as handle:
             for line in handle:
                 try:
                     key, entry = json.loads(line)
-                except (ValueError, TypeError):
+                except (ValueError, TypeError, RecursionError):
                     continue  # the last line of a killed build may be cut short
-                if isinstance(key, str) and isinstance(entry, dict):
+                if valid_entry(key, entry):
                     entries[key] = entry
-    except (FileNotFoundError, UnicodeDecodeError):
+    except (OSError, UnicodeDecodeError):
         pass
     return entries
 
@@ -336,6 +371,29 @@ class Journal:
             self.path.unlink()
         except FileNotFoundError:
             pass
+
+
+def valid_entry(key: Any, entry: Any) -> bool:
+    """An entry as build writes it: `layout/code` keys (`layout/code.es` for another language), and a path
+    `layout/code-slug.pdf` (`...-es.pdf`) in the library."""
+    from handouts.project import LAYOUT_NAME
+    from handouts.schema import CODE_PATTERN
+
+    if not isinstance(entry, dict) or not isinstance(key, str):
+        return False
+    layout, code, path = entry.get("layout"), entry.get("code"), entry.get("path")
+    language = entry.get("language", LANGUAGE)
+    if not all(isinstance(value, str) for value in (layout, code, path, language)):
+        return False
+    if not re.fullmatch(r"[a-z]{2,3}", language):
+        return False
+    suffix = "" if language == LANGUAGE else f".{language}"
+    return (
+        bool(LAYOUT_NAME.match(layout)) and bool(CODE_PATTERN.match(code)) and key == f"{layout}/{code}{suffix}"
+        and re.fullmatch(rf"{re.escape(layout)}/{re.escape(code)}-[a-z0-9-]{{1,80}}\.pdf", path) is not None
+        and isinstance(entry.get("bytes"), int) and isinstance(entry.get("pages"), int)
+        and isinstance(entry.get("title", ""), str) and len(entry.get("title", "")) <= 1000
+    )
 
 
 def write_manifest(path: Path, entries: dict[str, dict[str, Any]]) -> None:
@@ -381,6 +439,7 @@ def build(
     languages: list[str] | None = None,
 ) -> BuildResult:
     started = time.perf_counter()
+    _check_library_folder(project, out_dir)
     _stop["requested"] = 0
     _project.cache_clear()  # files may have changed since an earlier build in this process
     result = BuildResult()
@@ -468,9 +527,17 @@ def build(
     return result
 
 
+def _check_library_folder(project: Project, out_dir: Path) -> None:
+    shown = project.display(out_dir)
+    if out_dir.exists() and not out_dir.is_dir():
+        raise HandoutsError(f"{shown}: is a file, not a folder; give a folder for the library with -o")
+    project.check_output(out_dir, "-o")
+
+
 def merge_parts(project: Project, out_dir: Path) -> BuildResult:
     """--catalog-only: merge the shards' manifest parts into the manifest and the catalog."""
     started = time.perf_counter()
+    _check_library_folder(project, out_dir)
     result = BuildResult()
     known = known_entries(out_dir)
     if not known:
@@ -522,9 +589,14 @@ def _catalog_view(entry: dict[str, Any] | None) -> tuple | None:
 
 
 def _remove(out_dir: Path, entry: dict[str, Any]) -> None:
+    """Remove a handout the library no longer has: only ever a PDF inside the library folder."""
     try:
-        (out_dir / entry["path"]).unlink()
-    except (OSError, KeyError):
+        library = out_dir.resolve()
+        target = out_dir / entry["path"]
+        if target.suffix != ".pdf" or not target.parent.resolve().is_relative_to(library) or target.is_symlink():
+            return
+        target.unlink()
+    except (OSError, KeyError, TypeError, ValueError):
         pass
 
 
@@ -542,13 +614,22 @@ def _run(project: Project, out_dir: Path, todo: list[Job], jobs: int | None) -> 
     chunks = [todo[i : i + size] for i in range(0, len(todo), size)]
     import multiprocessing
     from concurrent.futures import ProcessPoolExecutor  # only a big build needs the pool
+    from concurrent.futures.process import BrokenProcessPool
 
     context = multiprocessing.get_context("fork") if hasattr(os, "fork") else None
-    with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
+    with ProcessPoolExecutor(
+        max_workers=workers, mp_context=context, initializer=_worker_start, initargs=(os.getpid(),)
+    ) as pool:
         args = [(root, out, [(job.layout, job.code, job.language) for job in chunk]) for chunk in chunks]
         try:
             for chunk, outcomes in zip(chunks, pool.map(_render_chunk, args)):
                 yield from zip(chunk, outcomes)
+        except BrokenProcessPool:
+            if _stop["requested"]:
+                raise BuildStopped(_stop["requested"]) from None
+            raise HandoutsError(
+                "a worker process died (killed, or out of memory); run the build again: what was finished is kept"
+            ) from None
         except BaseException:
             pool.shutdown(wait=False, cancel_futures=True)
             raise

@@ -13,6 +13,7 @@ from typing import Optional
 import typer
 
 from handouts import __version__
+from handouts.console import printable
 from handouts.errors import HandoutsError
 
 HELP_OPTIONS = {"help_option_names": ["-h", "--help"]}
@@ -28,9 +29,14 @@ _state = {"debug": False, "project": None, "noticed": False}
 PROJECT_HELP = "The handouts project folder (procedures/, layouts/); without one, the built-in library (read-only)."
 
 
+def echo(text: str = "", err: bool = False) -> None:
+    """Every line the tool prints goes through here: no control characters reach the terminal."""
+    typer.echo(printable(str(text)), err=err)
+
+
 def _fail(lines: list[str], code: int) -> None:
     for line in lines:
-        typer.echo(f"Error: {line}", err=True)
+        echo(f"Error: {line}", err=True)
     raise typer.Exit(code)
 
 
@@ -48,7 +54,7 @@ def friendly(command):
             if _state["debug"]:
                 raise
             _fail(exc.lines, exc.exit_code)
-        except (typer.Exit, typer.Abort, KeyboardInterrupt):
+        except (typer.Exit, typer.Abort, KeyboardInterrupt, BrokenPipeError):
             raise
         except Exception as exc:  # a bug: say so without echoing data that may identify a patient
             if _state["debug"]:
@@ -74,13 +80,13 @@ def project(writing: bool = False):
         raise HandoutsError(f"there is no project folder here and the built-in library is read-only; {read_only_advice()}")
     if proj.notice and not _state["noticed"]:
         _state["noticed"] = True
-        typer.echo(f"Note: {proj.notice}", err=True)
+        echo(f"Note: {proj.notice}", err=True)
     return proj
 
 
 def _version(value: bool) -> None:
     if value:
-        typer.echo(f"handouts {__version__}")
+        echo(f"handouts {__version__}")
         raise typer.Exit()
 
 
@@ -111,7 +117,7 @@ def list_procedures() -> None:
     proj = project()
     files = proj.procedure_files()
     if not files:
-        typer.echo(f"no procedures in {proj.display(proj.procedures_dir)}/ yet; add some with 'handouts import'")
+        echo(f"no procedures in {proj.display(proj.procedures_dir)}/ yet; add some with 'handouts import'")
         return
     broken = []
     for code, path in files.items():
@@ -123,7 +129,7 @@ def list_procedures() -> None:
         review = procedure.review
         status = review.status + (f" {review.date.isoformat()}" if review.date else "")
         add_on = "  (add-on)" if procedure.add_on else ""
-        typer.echo(f"{code:<6} {status:<17} {procedure.title}{add_on}")
+        echo(f"{code:<6} {status:<17} {procedure.title}{add_on}")
     if broken:
         _fail([*broken, f"{len(broken)} problem(s) in {proj.display(proj.procedures_dir)}/; fix them and run again"], 2)
 
@@ -145,10 +151,10 @@ def show(
         from handouts.content.translation import translation_text
         from handouts.languages import language as known_language
 
-        typer.echo(translation_text(proj, proj.procedure(code, enforce_approval=False), known_language(language).code))
+        echo(translation_text(proj, proj.procedure(code, enforce_approval=False), known_language(language).code))
         return
     overrides = proj.layout(layout).layout.rules if layout else None
-    typer.echo(procedure_text(proj.procedure(code), overrides, layout))
+    echo(procedure_text(proj.procedure(code), overrides, layout))
 
 
 @app.command()
@@ -160,7 +166,8 @@ def render(
     ),
     layout: str = typer.Option("default", "--layout", "-l", help="Layout name (see 'handouts layouts')."),
     output: Optional[Path] = typer.Option(
-        None, "--output", "-o", help="PDF path.", show_default="output/<code>-<title>-<layout>[-large-print].pdf"
+        None, "--output", "-o", help="PDF path ('-' for standard output).",
+        show_default="output/<code>-<title>-<layout>[-large-print].pdf",
     ),
     appointment_file: Optional[Path] = typer.Option(
         None, "--appointment", help="An appointment file (YAML or JSON) with date, time, patient, codes..."
@@ -196,33 +203,43 @@ def render(
     if appointment_file is not None or any(value is not None for value in given.values()):
         appointment = _appointment(appointment_file, given, codes or [])
         codes = list(codes or appointment.codes)
-    if output is not None:
+    if output is not None and str(output) != "-":
         proj.check_writable(output)
     if (fhir_out is not None or ics) and appointment is None:
         raise HandoutsError("--fhir-out and --ics need an appointment (--appointment FILE, or --date and --time)")
-    extras = _extras(proj, fhir_out, ics, (output or proj.output_dir / "appointments" / "x").parent)
-    path = render_to_file(
-        proj, list(codes or []), layout, output, appointment, large_print,
-        language=language, fallback_english=fallback_english,
-        warn=lambda line: typer.echo(f"Warning: {line}", err=True), extras=tuple(extras),
-    )
-    typer.echo(proj.display(path))
-    for extra in extras:
-        for written in extra.written:
-            typer.echo(proj.display(written))
+    warn = lambda line: echo(f"Warning: {line}", err=True)  # noqa: E731
+    if output is not None and str(output) == "-":
+        from handouts.pipeline import make_pdf, record_personal
+
+        made = make_pdf(proj, list(codes or []), layout, appointment, large_print, language, fallback_english, warn)
+        if appointment is not None:  # a personal handout is on record wherever it goes
+            record_personal(proj, made.pdf, made.procedures, made.layout, appointment)
+        sys.stdout.flush()
+        sys.stdout.buffer.write(made.pdf)
+        sys.stdout.buffer.flush()
+    else:
+        extras = _extras(proj, fhir_out, ics, (output or proj.output_dir / "appointments" / "x").parent)
+        path = render_to_file(
+            proj, list(codes or []), layout, output, appointment, large_print,
+            language=language, fallback_english=fallback_english, warn=warn, extras=tuple(extras),
+        )
+        echo(proj.display(path))
+        for extra in extras:
+            for written in extra.written:
+                echo(proj.display(written))
     if appointment is not None:
         from handouts.identity import placeholder_numbers
         from handouts.pipeline import is_past
 
         loaded = proj.layout(layout)
         if is_past(appointment, loaded):
-            typer.echo(
+            echo(
                 f"Warning: the appointment date {appointment.date.isoformat()} is in the past; is it a typo? "
                 "The handout was made anyway.",
                 err=True,
             )
         for key, problem in placeholder_numbers(loaded.layout.clinic):
-            typer.echo(f"Warning: layout '{layout}': {key}: {problem}; the patient cannot call it", err=True)
+            echo(f"Warning: layout '{layout}': {key}: {problem}; the patient cannot call it", err=True)
 
 
 def _appointment(path: Optional[Path], given: dict, codes: list[str]):
@@ -273,26 +290,27 @@ def schedule(
         from handouts.languages import parse_choice
 
         parse_choice(language)  # a bad default is the whole run's error, before any row
+    proj.check_output(out_dir)
     extras = _extras(proj, fhir_out, ics, out_dir, leave_minutes)
     result = run_schedule(
         proj, csv_file, layout, out_dir, packet,
-        say=typer.echo, warn=lambda line: typer.echo(f"Error: {line}", err=True), extras=tuple(extras),
-        language=language,
+        say=echo, warn=lambda line: echo(f"Error: {line}", err=True), extras=tuple(extras),
+        language=language, debug=_state["debug"],
     )
     summary = f"{len(result.done)} handouts written to {proj.display(out_dir)}, {len(result.failed)} rows failed"
     if result.skipped:
         summary += f", {len(result.skipped)} skipped ({', '.join(result.skipped)})"
-    typer.echo(summary)
+    echo(summary)
     for extra in extras:
         if extra.written:
-            typer.echo(f"{len(extra.written)} {extra.what} written to {proj.display(extra.written[0].parent)}")
+            echo(f"{len(extra.written)} {extra.what} written to {proj.display(extra.written[0].parent)}")
     if result.packet:
-        typer.echo(f"packet: {proj.display(result.packet)} ({result.packet_pages} pages)")
+        echo(f"packet: {proj.display(result.packet)} ({result.packet_pages} pages)")
     from handouts.identity import placeholder_numbers
 
-    for name in sorted({done.appointment.layout or layout for done in result.done}):
+    for name in sorted(result.layouts):
         for key, problem in placeholder_numbers(proj.layout(name).layout.clinic):
-            typer.echo(f"Warning: layout '{name}': {key}: {problem}; the patients cannot call it", err=True)
+            echo(f"Warning: layout '{name}': {key}: {problem}; the patients cannot call it", err=True)
     if result.failed:
         raise typer.Exit(1)
 
@@ -340,7 +358,7 @@ def serve(
 
     workers = min(os.cpu_count() or 1, 4) if workers is None else workers
     settings = Settings(proj.root, host, port, token, layout, https=tls_cert is not None, workers=workers)
-    run(settings, (str(tls_cert), str(tls_key)) if tls_cert else None, echo=typer.echo)
+    run(settings, (str(tls_cert), str(tls_key)) if tls_cert else None, echo=echo)
 
 
 @app.command()
@@ -372,7 +390,7 @@ def build(
     proj.check_writable(out_dir)
     if catalog_only:
         result = merge_parts(proj, out_dir)
-        typer.echo(f"catalog: {len(result.unchanged)} handouts, {len(result.removed)} removed, "
+        echo(f"catalog: {len(result.unchanged)} handouts, {len(result.removed)} removed, "
                    f"{proj.display(out_dir / 'index.html')}")
     else:
         try:
@@ -382,18 +400,18 @@ def build(
                     languages=_languages(languages_),
                 )
         except BuildStopped as stopped:
-            typer.echo("stopped; what was finished is kept, and the next build goes on from there", err=True)
+            echo("stopped; what was finished is kept, and the next build goes on from there", err=True)
             raise typer.Exit(128 + stopped.signum) from None
-        typer.echo(
+        echo(
             f"built {len(result.built)}, unchanged {len(result.unchanged)}, removed {len(result.removed)}, "
             f"failed {len(result.failed)} in {result.seconds:.2f} s"
             + (f" ({result.rate:.0f} handouts/s)" if result.built else "")
             + ("" if result.built or result.removed else "; nothing to do")
         )
     for language, codes in sorted(getattr(result, "untranslated", {}).items()):
-        typer.echo(f"not translated into {language}, so not built: {', '.join(codes)}", err=True)
+        echo(f"not translated into {language}, so not built: {', '.join(codes)}", err=True)
     for key, reason in result.failed:
-        typer.echo(f"Error: {key}: {reason}", err=True)
+        echo(f"Error: {key}: {reason}", err=True)
     if result.failed:
         raise typer.Exit(1)
 
@@ -427,7 +445,7 @@ class _progress:
             if self.bar is not None:
                 self.bar.advance(self.task)
             else:
-                typer.echo(f"{what} {key}", err=True)
+                echo(f"{what} {key}", err=True)
 
         return start, step
 
@@ -462,10 +480,13 @@ def import_page(
         raise HandoutsError(f"--code: {code!r} is not a CPT or HCPCS code (like 64634 or J1030)")
     if update and force:
         raise HandoutsError("--update keeps the curated text and --force replaces it: give one of them")
-    result = parse_page(read_text(page), code, str(page))
+    from handouts.limits import MAX_PAGE_BYTES, check_data
+
+    result = parse_page(read_text(page, limit=MAX_PAGE_BYTES), code, str(page))
+    check_data(result.data, str(page))  # what the loader would refuse, refused now
     procedure = validate(Procedure, result.data, page)
     for warning in result.warnings:
-        typer.echo(f"Warning: {page}: {warning}", err=True)
+        echo(f"Warning: {page}: {warning}", err=True)
     if output == "-" and not update:
         sys.stdout.write(dump_yaml(procedure.to_data()))
         return
@@ -484,9 +505,9 @@ def import_page(
         if not target.exists():
             raise HandoutsError(f"{shown} does not exist yet; import it without --update first")
         procedure, changed, unreviewed = refresh(proj.procedure(code, enforce_approval=False), procedure)
-        typer.echo(f"page sections changed by this import: {', '.join(changed) or 'none'}", err=True)
+        echo(f"page sections changed by this import: {', '.join(changed) or 'none'}", err=True)
         if unreviewed:
-            typer.echo(
+            echo(
                 f"Warning: {shown}: page sections changed since the patient text was last reviewed: "
                 f"{', '.join(unreviewed)}; read them again and update the patient text if it needs it",
                 err=True,
@@ -501,7 +522,7 @@ def import_page(
         sys.stdout.write(text)
         return
     write_atomic(target, text.encode("utf-8"), shown=shown)
-    typer.echo(shown)
+    echo(shown)
 
 
 @app.command()
@@ -537,15 +558,15 @@ def lint(
         for report in reports:
             report.findings = [f for f in report.findings if f.check != "draft"]
     if output_format == "json":
-        typer.echo(json.dumps({"procedures": [r.to_json() for r in reports], "errors": load_errors}, indent=2))
+        echo(json.dumps({"procedures": [r.to_json() for r in reports], "errors": load_errors}, indent=2))
     else:
         for report in reports:
             for line in format_report(report):
-                typer.echo(line)
+                echo(line)
         found = sum(len(r.findings) for r in reports)
-        typer.echo(f"{len(reports)} procedures: {sum(r.clean for r in reports)} clean, {found} findings")
+        echo(f"{len(reports)} procedures: {sum(r.clean for r in reports)} clean, {found} findings")
     for line in load_errors:
-        typer.echo(f"Error: {line}", err=True)
+        echo(f"Error: {line}", err=True)
     if load_errors:
         raise typer.Exit(2)
     if strict and any(r.findings for r in reports):
@@ -575,16 +596,16 @@ def _lint_translations(codes, layout_names, languages, strict, allow_draft, outp
         for report in reports:
             report.findings = [f for f in report.findings if f.check != "draft"]
     if output_format == "json":
-        typer.echo(json.dumps({"reports": [r.to_json() for r in reports], "errors": errors}, indent=2, default=str))
+        echo(json.dumps({"reports": [r.to_json() for r in reports], "errors": errors}, indent=2, default=str))
     else:
         for report in reports:
             lines = format_report(report) if hasattr(report, "pemat") else format_translation_report(report)
             for line in lines:
-                typer.echo(line)
+                echo(line)
         found_count = sum(len(r.findings) for r in reports)
-        typer.echo(f"{len(reports)} handouts: {sum(r.clean for r in reports)} clean, {found_count} findings")
+        echo(f"{len(reports)} handouts: {sum(r.clean for r in reports)} clean, {found_count} findings")
     for line in errors:
-        typer.echo(f"Error: {line}", err=True)
+        echo(f"Error: {line}", err=True)
     if errors:
         raise typer.Exit(2)
     if strict and any(r.findings for r in reports):
@@ -602,7 +623,7 @@ def approve(
     from handouts.content.approve import approve as approve_procedure
 
     proj = project()
-    typer.echo(proj.display(approve_procedure(proj, code, reviewer, date)))
+    echo(proj.display(approve_procedure(proj, code, reviewer, date)))
 
 
 @app.command()
@@ -613,7 +634,7 @@ def layouts() -> None:
     names = [(name, "") for name in proj.layout_names()]
     names += [(name, "  (built-in)") for name in proj.builtin_layout_names()]
     if not names:
-        typer.echo(f"no layouts in {proj.display(proj.layouts_dir)}/")
+        echo(f"no layouts in {proj.display(proj.layouts_dir)}/")
     broken = []
     for name, mark in names:
         try:
@@ -621,7 +642,7 @@ def layouts() -> None:
         except HandoutsError as exc:
             broken.extend(exc.lines)
             continue
-        typer.echo(f"{name:<18} {spec.page.size:<6} {spec.description or spec.clinic.name}{mark}")
+        echo(f"{name:<18} {spec.page.size:<6} {spec.description or spec.clinic.name}{mark}")
     if broken:
         _fail(broken, 2)
 
@@ -644,7 +665,7 @@ def translation_new(
     from handouts.languages import language as known_language
 
     proj = project()
-    typer.echo(proj.display(new_translation(proj, code, known_language(language).code)))
+    echo(proj.display(new_translation(proj, code, known_language(language).code)))
 
 
 @translation_app.command("stamp")
@@ -662,7 +683,7 @@ def translation_stamp(
 
     proj = project()
     path, stamped = stamp(proj, code, known_language(language).code, list(sections or []))
-    typer.echo(f"{proj.display(path)}: {', '.join(stamped) or 'nothing to stamp: already current'}")
+    echo(f"{proj.display(path)}: {', '.join(stamped) or 'nothing to stamp: already current'}")
 
 
 @translation_app.command("approve")
@@ -678,7 +699,7 @@ def translation_approve(
     from handouts.languages import language as known_language
 
     proj = project()
-    typer.echo(proj.display(approve_translation(proj, code, known_language(language).code, reviewer, date)))
+    echo(proj.display(approve_translation(proj, code, known_language(language).code, reviewer, date)))
 
 
 layout_app = typer.Typer(help="Make and check clinic layouts.", no_args_is_help=True, context_settings=HELP_OPTIONS)
@@ -707,7 +728,7 @@ def layout_new(
     if sys.stdin.isatty():
         identity = identity.asked(lambda text: typer.prompt(text, default="", show_default=False))
     for path in new_layout(proj, name, parent, identity):
-        typer.echo(proj.display(path))
+        echo(proj.display(path))
 
 
 @layout_app.command("check")
@@ -723,9 +744,9 @@ def layout_check(
     if strict:
         findings = [type(f)("error", f.where, f.message) for f in findings]
     for finding in findings:
-        typer.echo(str(finding), err=finding.level == "error")
+        echo(str(finding), err=finding.level == "error")
     errors = sum(f.level == "error" for f in findings)
-    typer.echo(f"{name}: {errors} errors, {len(findings) - errors} warnings")
+    echo(f"{name}: {errors} errors, {len(findings) - errors} warnings")
     if errors:
         raise typer.Exit(2)
 
@@ -744,8 +765,9 @@ def preview(
     proj = project()
     out_dir = output or proj.output_dir / "preview"
     proj.check_writable(out_dir)
+    proj.check_output(out_dir)
     for path in make_preview(proj, layout, code, out_dir, large_print):
-        typer.echo(proj.display(path))
+        echo(proj.display(path))
 
 
 class SchemaKind(str, enum.Enum):
@@ -762,7 +784,7 @@ def schema(kind: SchemaKind = typer.Argument(..., help="Which file's schema: lay
     from handouts.schema import Layout, Procedure
 
     models = {"layout": Layout, "procedure": Procedure}
-    typer.echo(json.dumps(models[kind.value].model_json_schema(), indent=2))
+    echo(json.dumps(models[kind.value].model_json_schema(), indent=2))
 
 
 @app.command()
@@ -776,9 +798,9 @@ def init(
 
     procedures, layouts = copy_library(library_root(), folder)
     shown = folder if str(folder) != "." else Path.cwd()
-    typer.echo(f"made a handouts project in {shown}: {procedures} procedures, {layouts} layouts")
+    echo(f"made a handouts project in {shown}: {procedures} procedures, {layouts} layouts")
     where = "" if str(folder) == "." else f"cd {folder} && "
-    typer.echo(f"next: {where}handouts list; then 'handouts layout new NAME' for your clinic's own layout")
+    echo(f"next: {where}handouts list; then 'handouts layout new NAME' for your clinic's own layout")
 
 
 record_app = typer.Typer(
@@ -804,7 +826,7 @@ def record_list(
 
     proj = project()
     query = record.Query(appointment_id=appointment, since=since_utc(since) if since else None)
-    typer.echo(render(record.entries(proj.output_dir, query, proj.display(proj.output_dir)), form), nl=False)
+    echo(render(record.entries(proj.output_dir, query, proj.display(proj.output_dir)), form), nl=False)
 
 
 @record_app.command("verify")
@@ -818,14 +840,27 @@ def record_verify(pdf: Path = typer.Argument(..., help="A handout PDF.")) -> Non
     digest = sha256_of(pdf)
     found = record.entries(proj.output_dir, record.Query(pdf_sha256=digest), proj.display(proj.output_dir))
     if not found:
-        typer.echo(
+        echo(
             f"{pdf}: not recognized: no handout on record has these bytes (sha256 {digest}); it was changed "
             "after it was made, or was not made with this project",
             err=True,
         )
         raise typer.Exit(1)
-    typer.echo(verified(str(pdf), digest, found))
+    echo(verified(str(pdf), digest, found))
 
 
 def main() -> None:
-    app()
+    try:
+        app()
+    except BrokenPipeError:
+        _closed_pipe()
+
+
+def _closed_pipe() -> None:
+    """The reader went away (`handouts list | head -1`): stop quietly, as other command-line tools do.
+    Python would complain once more when it flushes standard output at exit, so point it at /dev/null."""
+    import os
+
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, sys.stdout.fileno())
+    sys.exit(1)

@@ -7,6 +7,8 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Callable
 
 from handouts import document as doc
+from handouts import limits
+from handouts.errors import HandoutsError
 from handouts.appointment import Appointment, local_start, timeline, zone
 from handouts.languages import format_date, format_datetime, template_values
 from handouts.merge import Combined, combine, title_of, with_overrides
@@ -112,6 +114,9 @@ def compose(
     ]
     if spec.qr is not None:
         url = words.fill(spec.qr.url, "qr.url")
+        if len(url) > limits.MAX_QR_URL:
+            raise HandoutsError(limits.too_big(f"qr.url (layout '{layout.name}')", "the address's length in characters",
+                                               len(url), limits.MAX_QR_URL, "use a shorter address"))
         sections.append(doc.Section("qr", "", (doc.QRCode(url, words.fill(spec.qr.label, "qr.label")),)))
 
     clinic = spec.clinic

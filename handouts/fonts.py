@@ -61,12 +61,21 @@ def _register_ttf_family(family: str, files: dict[str, Path], display: str | Non
     base = "".join(c for c in family if c.isalnum())
     names = {key: base if key == "regular" else f"{base}-{key}" for key in files}
     charset: frozenset[str] | None = None
+    from handouts import limits
+
     for key, path in files.items():
         try:
+            size = path.stat().st_size
+            if size > limits.MAX_FONT_BYTES:
+                raise HandoutsError(limits.too_big(f"fonts.files.{key}", f"the size of {path.name!r} in bytes", size,
+                                                   limits.MAX_FONT_BYTES, "use a smaller .ttf file"))
             font = TTFont(names[key], str(path))
-        except (TTFError, OSError, ValueError, KeyError, IndexError) as exc:
+        except HandoutsError:
+            raise
+        except Exception as exc:  # noqa: BLE001 - a damaged file breaks the parser in many ways (struct.error...)
+            reason = str(exc) if isinstance(exc, TTFError) else "damaged or cut short"
             raise HandoutsError(
-                f"fonts.files.{key}: {path.name!r} does not load as a TrueType font ({exc}); "
+                f"fonts.files.{key}: {path.name!r} does not load as a TrueType font ({reason}); "
                 "use a .ttf file that allows embedding"
             ) from None
         pdfmetrics.registerFont(font)

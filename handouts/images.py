@@ -2,17 +2,50 @@
 
 from __future__ import annotations
 
+import re
 from functools import lru_cache
 from pathlib import Path
 
 from handouts.errors import HandoutsError
 
 
+class OutsideReference(Exception):
+    """An SVG refers to a file outside its folder, or to a network address."""
+
+
 @lru_cache(maxsize=32)
 def _svg(path: str):
     from svglib.svglib import svg2rlg
 
+    _check_references(Path(path))
     return svg2rlg(path)
+
+
+def _check_references(path: Path) -> None:
+    """An SVG's images (`href`, `xlink:href`) may be embedded data, parts of the SVG itself (#id) or
+    files in the SVG's own folder: never a path outside it, an absolute path or an address (file:,
+    http:). External entities are refused too: they are how XML reads other files."""
+    from lxml import etree
+
+    from handouts.limits import MAX_LOGO_BYTES
+
+    data = path.read_bytes()
+    if len(data) > MAX_LOGO_BYTES or b"<!ENTITY" in data:
+        raise OutsideReference("entity declarations or too large")
+    parser = etree.XMLParser(resolve_entities=False, no_network=True, huge_tree=False, recover=True)
+    root = etree.fromstring(data, parser=parser)
+    folder = path.parent.resolve()
+    for element in root.iter() if root is not None else ():
+        for name, value in element.attrib.items():
+            if name.rsplit("}", 1)[-1] != "href":
+                continue
+            ref = value.strip()
+            if ref.startswith("#") or ref.lower().startswith("data:"):
+                continue
+            if re.match(r"^[a-zA-Z][a-zA-Z0-9+.-]*:", ref) or ref.startswith(("/", "\\")):
+                raise OutsideReference(ref)
+            if not (folder / ref.split("#", 1)[0]).resolve().is_relative_to(folder):
+                raise OutsideReference(ref)
 
 
 def load_svg(path: Path, shown: str):
@@ -21,6 +54,11 @@ def load_svg(path: Path, shown: str):
         drawing = _svg(str(path))
     except ImportError:
         raise HandoutsError(f"{shown}: logo.path: SVG logos need svglib; run: pip install svglib") from None
+    except OutsideReference:
+        raise HandoutsError(
+            f"{shown}: logo.path: {path.name!r} refers to a file outside the layout's folder (or an address); "
+            "put the images it uses in the folder, or embed them"
+        ) from None
     except Exception:  # noqa: BLE001 - svglib raises many kinds for a broken file
         drawing = None
     if drawing is None or not drawing.width or not drawing.height:
@@ -93,17 +131,21 @@ def draw_raster(canvas, path: str, x: float, y: float, width: float, height: flo
 class Logo:
     """A logo scaled to a width, drawable on a canvas."""
 
-    def __init__(self, path: str, width: float):
+    def __init__(self, path: str, width: float, max_height: float | None = None):
         self.path = path
-        self.width = width
         if path.lower().endswith(".svg"):
             self.drawing = load_svg(Path(path), path)
-            self.height = width * self.drawing.height / self.drawing.width
+            ratio = self.drawing.height / self.drawing.width
         else:
             self.drawing = None
             self.image = _raster(path)
             image_width, image_height = self.image.getSize()
-            self.height = width * image_height / image_width
+            ratio = image_height / image_width
+        # A tall, narrow logo at the layout's width would push page 1's text over the footer.
+        if max_height is not None and width * ratio > max_height:
+            width = max_height / ratio
+        self.width = width
+        self.height = width * ratio
 
     def draw(self, canvas, x: float, y: float) -> None:
         if self.drawing is not None:

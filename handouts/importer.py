@@ -48,7 +48,7 @@ _NAME_LINE = re.compile(r"^name of the procedure:?\s*(?P<rest>.*)$", re.IGNORECA
 # "Label: text" where the label is a short phrase (not a sentence, not a clock time like 10:30).
 _LABEL = re.compile(r"^(?P<label>[A-Z][^:.!?]{0,48}?):\s+(?P<text>\S.*)$")
 _ADD_ON = re.compile(r"\(\s*list separately in addition to code for primary procedure\s*\)", re.IGNORECASE)
-_TERMINAL = re.compile(r"""[.!?:)"'”’]$""")
+_TERMINAL_CHARACTERS = ".!?:)\"'”’"
 
 
 @dataclass
@@ -64,9 +64,23 @@ class _Node:
     label: str | None = None
     items: list[_Node] = field(default_factory=list)
     indent: int = 0
+    more: list[str] = field(default_factory=list)  # wrapped lines, joined once at the end (linear time)
+
+    def add_line(self, text: str) -> None:
+        self.more.append(text)
+
+    @property
+    def ends_sentence(self) -> bool:
+        return _ends_sentence(self.more[-1] if self.more else self.text)
 
     def block(self) -> Block:
-        return Block(text=self.text, label=self.label, kind=self.kind, items=[item.block() for item in self.items])
+        text = " ".join([self.text, *self.more])
+        return Block(text=text, label=self.label, kind=self.kind, items=[item.block() for item in self.items])
+
+
+def _ends_sentence(text: str) -> bool:
+    """Whether a line ends a sentence (or a lead-in); only the last character is looked at."""
+    return bool(text) and text[-1] in _TERMINAL_CHARACTERS
 
 
 def heading_key(line: str) -> str | None:
@@ -81,7 +95,7 @@ def heading_key(line: str) -> str | None:
     if (
         1 <= len(words) <= 5
         and text[0].isupper()
-        and not _TERMINAL.search(text)
+        and not _ends_sentence(text)
         and not any(c in text for c in ",;")
         and all(w[0].isupper() or len(w) <= 3 for w in words)
         and not _BULLET.match(line)
@@ -133,14 +147,14 @@ def parse_blocks(lines: list[str]) -> list[_Node]:
             last = lead_in = _Node("item", text, indent=indent)
             blocks.append(lead_in)
         elif last is not None and not after_blank and last.kind == "item" and indent > last.indent:
-            last.text += " " + text  # a wrapped line of the item above
+            last.add_line(text)  # a wrapped line of the item above
         elif last is not None and not after_blank and last.kind == "item":
             # A line without a bullet right after an item continues the list (seed 000's "Rare: ...").
             label, body = split_label(text)
             last = _Node("item", body, label, indent=last.indent)
             add_item(last)
-        elif last is not None and not after_blank and last.kind == "paragraph" and not _TERMINAL.search(last.text):
-            last.text += " " + text  # a paragraph wrapped over several lines
+        elif last is not None and not after_blank and last.kind == "paragraph" and not last.ends_sentence:
+            last.add_line(text)  # a paragraph wrapped over several lines
         else:
             stack.clear()
             lead_in = None
@@ -240,7 +254,7 @@ def import_page(text: str, code: str, source: str = "page") -> ImportResult:
     if missing:
         warnings.append("sections missing from the page: " + ", ".join(missing))
     last_text = next((line.strip() for line in reversed(lines) if line.strip()), "")
-    if last_text and heading_key(last_text) is None and not _TERMINAL.search(last_text):
+    if last_text and heading_key(last_text) is None and not _ends_sentence(last_text):
         where = sections[-1][1] if sections else "the page"
         warnings.append(f"the page seems cut off mid-sentence at the end of '{where}': ...{last_text[-40:]!r}")
     data["review"] = {"status": "draft", "content_version": "1", "notes": [f"imported: {w}" for w in warnings]}

@@ -96,17 +96,31 @@ def _contrast_findings(loaded: LoadedLayout, file: str) -> list[Finding]:
 
 
 def _logo_findings(loaded: LoadedLayout, file: str) -> list[Finding]:
-    if loaded.logo_path is None or loaded.logo_path.suffix.lower() == ".svg":
-        return []  # an SVG is sharp at any size
+    if loaded.logo_path is None:
+        return []
+    from handouts.images import Logo
+    from handouts.limits import MAX_LOGO_HEIGHT_IN
+
+    width_in = loaded.layout.logo.width_in
+    shown = Logo(str(loaded.logo_path), width_in, MAX_LOGO_HEIGHT_IN)
+    findings = []
+    if shown.width < width_in:
+        findings.append(Finding(
+            "warning", f"{file}: logo",
+            f"the logo is too tall for its width: at {width_in:g} in wide it would be "
+            f"{width_in * shown.height / shown.width:.1f} in tall, so it prints at most {MAX_LOGO_HEIGHT_IN:g} in "
+            f"tall and only {shown.width:.2f} in wide; use a wider logo",
+        ))
+    if loaded.logo_path.suffix.lower() == ".svg":
+        return findings  # an SVG is sharp at any size
     from PIL import Image
 
     with Image.open(loaded.logo_path) as image:
         width_px = image.size[0]
-    width_in = loaded.layout.logo.width_in
     dpi = width_px / width_in
     if dpi >= MIN_DPI:
-        return []
-    return [Finding(
+        return findings
+    return findings + [Finding(
         "warning", f"{file}: logo.width_in",
         f"the logo is {width_px} px wide, {dpi:.0f} dpi at {width_in:g} in: it will print blurry; "
         f"use an image at least {round(width_in * MIN_DPI)} px wide, or print it at most "

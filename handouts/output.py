@@ -5,11 +5,13 @@ An interrupted run never leaves a truncated file behind, and readers never see a
 
 from __future__ import annotations
 
+import contextlib
 import os
 import re
 import tempfile
 import unicodedata
 from pathlib import Path
+from typing import IO, Iterator
 
 from handouts.errors import HandoutsError
 
@@ -34,6 +36,14 @@ def check_writable(path: Path, shown: str | None = None) -> None:
 
 def write_atomic(path: Path, data: bytes, *, private: bool = False, shown: str | None = None) -> None:
     """Write `data` to `path` atomically; `private` files (patient data) are readable by the owner only."""
+    with atomic_file(path, private=private, shown=shown) as handle:
+        handle.write(data)
+
+
+@contextlib.contextmanager
+def atomic_file(path: Path, *, private: bool = False, shown: str | None = None) -> Iterator[IO[bytes]]:
+    """A binary file to write `path` through (for output too big to hold in memory): written to a
+    temporary name, renamed into place when the block ends, removed if it fails."""
     shown = shown or str(path)
     check_writable(path, shown)
     try:
@@ -43,7 +53,7 @@ def write_atomic(path: Path, data: bytes, *, private: bool = False, shown: str |
         raise HandoutsError(f"{shown}: cannot write there ({exc.strerror}); choose another output path") from None
     try:
         with os.fdopen(fd, "wb") as handle:
-            handle.write(data)
+            yield handle
         # mkstemp creates the file 0600; ordinary handouts get the usual permissions.
         os.chmod(temporary, 0o600 if private else 0o666 & ~_umask())
         os.replace(temporary, path)

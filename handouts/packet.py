@@ -7,9 +7,11 @@ patients on one sheet. The cover lists appointment ids, times and page ranges, n
 from __future__ import annotations
 
 import datetime as dt
+import gc
 import io
+from pathlib import Path
+from typing import Any
 
-from handouts.appointment import Appointment
 from handouts.project import LoadedLayout
 
 
@@ -58,11 +60,34 @@ def _cover(rows: list[tuple[str, str, str, str]], layout: LoadedLayout, day: str
 
 
 def make_packet(
-    handouts: list[tuple[Appointment, bytes, int]], layout: LoadedLayout, failed: tuple[int, ...] = ()
+    handouts: list[tuple[Any, Path | bytes, int]], layout: LoadedLayout, failed: tuple[int, ...] = ()
 ) -> tuple[bytes, int]:
-    """(appointment, pdf, pages) in print order -> (packet pdf, total pages); the cover also lists the
-    rows (`failed`) that have no handout."""
-    from pypdf import PdfReader, PdfWriter
+    """(appointment, handout PDF (file or bytes), pages) in print order -> (packet pdf, total pages), in memory
+    (the web page's day view: nothing on disk); the cover also lists the rows (`failed`) with no handout."""
+    buffer = io.BytesIO()
+    pages = _write_packet(handouts, layout, buffer, failed)
+    return buffer.getvalue(), pages
+
+
+def save_packet(
+    handouts: list[tuple[Any, Path | bytes, int]], layout: LoadedLayout, target: Path, shown: str,
+    failed: tuple[int, ...] = (),
+) -> int:
+    """The packet written to `target` (owner-only, atomically), one handout at a time: memory stays flat
+    however many rows the day has. Returns its page count."""
+    from handouts.output import atomic_file
+
+    with atomic_file(target, private=True, shown=shown) as handle:
+        return _write_packet(handouts, layout, handle, failed)
+
+
+def _write_packet(
+    handouts: list[tuple[Any, Path | bytes, int]], layout: LoadedLayout, handle, failed: tuple[int, ...] = ()
+) -> int:
+    """(appointment (anything with date, time, appointment_id, codes), handout PDF, pages) in print order."""
+    from pypdf import PdfReader
+
+    from handouts.pdfjoin import PdfJoiner
 
     from handouts.languages import format_date, format_datetime
 
@@ -90,19 +115,22 @@ def make_packet(
             break
         cover_pages = len(cover.pages)
 
-    writer = PdfWriter()
+    joiner = PdfJoiner(handle)
 
     def add(reader: PdfReader) -> None:
-        for page in reader.pages:
-            writer.add_page(page)
-        if len(reader.pages) % 2:
-            last = reader.pages[-1].mediabox
-            writer.add_blank_page(last.width, last.height)
+        last = reader.pages[-1].mediabox
+        width, height = float(last.width), float(last.height)
+        if joiner.add(reader) % 2:
+            joiner.add_blank(width, height)
 
     add(cover)
-    for _, pdf, _ in handouts:
-        add(PdfReader(io.BytesIO(pdf)))
-    writer.add_metadata({"/Title": f"Handouts: {day}", "/Author": layout.layout.clinic.name})
-    out = io.BytesIO()
-    writer.write(out)
-    return out.getvalue(), len(writer.pages)
+    for number, (_, source, _) in enumerate(handouts, start=1):
+        if isinstance(source, (bytes, bytearray)):
+            add(PdfReader(io.BytesIO(source)))
+        else:
+            with open(source, "rb") as pdf:
+                add(PdfReader(pdf))
+        if number % 200 == 0:
+            gc.collect()  # a pypdf reader and its trailer refer to each other: collect them now and then
+    joiner.finish({"/Title": f"Handouts: {day}", "/Author": layout.layout.clinic.name})
+    return joiner.pages

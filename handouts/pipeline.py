@@ -108,6 +108,46 @@ def default_output(
     return project.output_dir / "appointments" / f"{appointment.date.isoformat()}-{when}-{codes}-{layout_name}{suffix}.pdf"
 
 
+@dataclass(frozen=True)
+class MadePDF:
+    pdf: bytes
+    procedures: list
+    layout: LoadedLayout
+    languages: tuple[str, ...]
+
+
+def make_pdf(
+    project: Project,
+    queries: list[str],
+    layout_name: str,
+    appointment: Appointment | None = None,
+    large_print: bool = False,
+    language: str | None = None,
+    fallback_english: bool = False,
+    warn=None,
+) -> MadePDF:
+    """The handout in memory (a failure leaves no file), in the language chosen for it."""
+    if not queries:
+        raise HandoutsError("no procedure given; name one or more codes (or give codes: in the appointment file)")
+    if language:
+        from handouts.languages import parse_choice
+
+        parse_choice(language)  # a bad --language is the one error, before any warning about the codes
+    procedures = [project.procedure(query) for query in queries]
+    layout = project.layout(layout_name)
+    languages = language_choice(language, appointment, layout)
+    pdf = render_in(project, procedures, layout, languages, appointment, large_print, fallback_english,
+                    warn or (lambda line: None))
+    return MadePDF(pdf, procedures, layout, languages)
+
+
+def check_output_file(project: Project, path: Path) -> None:
+    """An output file may replace an ordinary file, never a folder, a device or the project's content."""
+    project.check_output(path)
+    if path.exists() and not path.is_file():
+        raise HandoutsError(f"-o {path}: exists and is not a regular file (a folder or a device); give a file path")
+
+
 def render_to_file(
     project: Project,
     queries: list[str],
@@ -120,18 +160,10 @@ def render_to_file(
     warn=None,
     extras: tuple = (),  # callables given the personal handout made (--fhir-out, --ics)
 ) -> Path:
-    if not queries:
-        raise HandoutsError("no procedure given; name one or more codes (or give codes: in the appointment file)")
-    if language:
-        from handouts.languages import parse_choice
-
-        parse_choice(language)  # a bad --language is the one error, before any warning about the codes
-    procedures = [project.procedure(query) for query in queries]
-    layout = project.layout(layout_name)
-    languages = language_choice(language, appointment, layout)
-    # In memory first: a failure leaves no file.
-    pdf = render_in(project, procedures, layout, languages, appointment, large_print, fallback_english,
-                    warn or (lambda line: None))
+    if output is not None:
+        check_output_file(project, output)
+    made_pdf = make_pdf(project, queries, layout_name, appointment, large_print, language, fallback_english, warn)
+    pdf, procedures, layout, languages = made_pdf.pdf, made_pdf.procedures, made_pdf.layout, made_pdf.languages
     path = output or default_output(project, procedures, layout_name, appointment, languages, large_print)
     if appointment is not None:
         made = save_personal(project, path, pdf, procedures, layout,

@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import os
 import re
+import struct
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
 from handouts.errors import HandoutsError
+from handouts.limits import check_data
 from handouts.yamlio import parse_yaml, read_text, read_yaml
 
 PACKAGE_DATA = Path(__file__).parent / "data"
@@ -106,6 +108,16 @@ class Project:
     def output_dir(self) -> Path:
         return (self.output_root or self.root) / "output"
 
+    def check_output(self, path: Path, option: str = "-o") -> None:
+        """Output never goes into procedures/ or layouts/: they hold what people write and curate."""
+        resolved = path.resolve()
+        for folder in (self.procedures_dir, self.layouts_dir):
+            if resolved.is_relative_to(folder.resolve()):
+                raise HandoutsError(
+                    f"{option} {path}: is inside {self.display(folder)}/, which holds the project's content; "
+                    "write the output elsewhere, e.g. in output/"
+                )
+
     def display(self, path: Path) -> str:
         """A path as the user should see it: relative to the current folder when it is under it."""
         path = Path(path)
@@ -164,6 +176,7 @@ class Project:
         data = parse_yaml(text, shown)
         if not isinstance(data, dict):
             raise HandoutsError(f"{shown}: expected a procedure (keys like code:, title:), found {type(data).__name__}")
+        check_data(data, shown, text)
         procedure = validate(Procedure, data, shown, text)
         if procedure.code != path.stem:
             raise HandoutsError(
@@ -295,9 +308,11 @@ class Project:
                 raise HandoutsError(
                     f"unknown layout {current!r}{whose}; {hint}known layouts: {', '.join(known) or 'none'}"
                 )
-            data = read_yaml(path, self.display(path)) or {}
+            text = read_text(path, self.display(path))
+            data = parse_yaml(text, self.display(path)) or {}
             if not isinstance(data, dict):
                 raise HandoutsError(f"{self.display(path)}: expected a layout (keys like clinic:, colors:)")
+            check_data(data, self.display(path), text)
             chain.append((path, data))
             current = data.get("extends")
             if current is not None and not isinstance(current, str):
@@ -439,10 +454,25 @@ def _open_image(path: Path, shown: str) -> None:
         return
     from PIL import Image, UnidentifiedImageError
 
+    from handouts import limits
+
+    size = path.stat().st_size
+    if size > limits.MAX_LOGO_BYTES:
+        raise HandoutsError(limits.too_big(f"{shown}: logo.path", f"the size of {path.name!r} in bytes", size,
+                                           limits.MAX_LOGO_BYTES, "export the logo smaller"))
+    too_many = f"{shown}: logo.path", f"the number of pixels of {path.name!r}"
+    fix = "export the logo smaller (1,500 pixels wide is plenty for print)"
     try:
         with Image.open(path) as image:
+            width, height = image.size
+            if width * height > limits.MAX_LOGO_PIXELS:
+                raise HandoutsError(limits.too_big(*too_many, width * height, limits.MAX_LOGO_PIXELS, fix))
             image.verify()
-    except (UnidentifiedImageError, OSError, SyntaxError, ValueError):
+    except Image.DecompressionBombError as exc:  # Pillow refuses before reading a single pixel
+        found = re.search(r"\((\d+) pixels\)", str(exc))
+        pixels = int(found.group(1)) if found else limits.MAX_LOGO_PIXELS + 1
+        raise HandoutsError(limits.too_big(*too_many, pixels, limits.MAX_LOGO_PIXELS, fix)) from None
+    except (UnidentifiedImageError, OSError, SyntaxError, ValueError, struct.error):
         raise HandoutsError(
             f"{shown}: logo.path: {path.name!r} does not open as an image; export it again as PNG, JPEG or SVG"
         ) from None
@@ -475,8 +505,13 @@ def _base_layout() -> dict[str, Any]:
     return read_yaml(PACKAGE_DATA / "base-layout.yaml")
 
 
-def _languages() -> list[str]:
-    return sorted(p.stem for p in (PACKAGE_DATA / "wording").glob("*.yaml"))
+@lru_cache(maxsize=1)
+def available_languages() -> tuple[str, ...]:
+    """The languages with standard wording (handouts/data/wording/<language>.yaml)."""
+    return tuple(sorted(p.stem for p in (PACKAGE_DATA / "wording").glob("*.yaml")))
+
+
+_languages = available_languages
 
 
 @lru_cache(maxsize=None)

@@ -17,6 +17,8 @@ import re
 from functools import lru_cache
 from typing import Any, Callable
 
+from handouts import limits
+
 _TAG = re.compile(r"\{\{(-?)(.*?)(-?)\}\}|\{%(-?)(.*?)(-?)%\}", re.S)
 _TOKEN = re.compile(
     r"\s*(?:(?P<name>[A-Za-z_][A-Za-z0-9_]*)|(?P<number>\d+(?:\.\d+)?(?![\w.]))"
@@ -187,7 +189,10 @@ def _length(value: Any) -> int:
 def _join(value: Any, separator: Any = "") -> str:
     if type(value) not in (list, tuple) or type(separator) is not str:
         raise Fallback("join")
-    return separator.join(map(str, value))
+    items = [str(item) for item in value]
+    if sum(map(len, items)) + len(separator) * len(items) > limits.MAX_TEMPLATE_STRING:
+        raise Fallback("join")  # the bounded sandbox reports it
+    return separator.join(items)
 
 
 def _plain_values(value: Any) -> bool:

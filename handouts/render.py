@@ -31,11 +31,13 @@ from handouts import document as doc
 from handouts.errors import HandoutsError
 from handouts.fonts import FontFamily, font_family, missing_characters
 from handouts.images import Logo
+from handouts.limits import MAX_LOGO_HEIGHT_IN
 
 # Same inputs, same bytes: no timestamps or random ids in the PDF.
 rl_config.invariant = 1
 
 PAGE_SIZES = {"Letter": LETTER, "A4": A4}
+PRIVATE = "\0private:"  # marks text from an appointment in _all_text
 _CONTROL = {c: None for c in range(32) if chr(c) not in "\n\t"}
 
 
@@ -393,9 +395,15 @@ def fit(text: str, font: str, size: float, room: float) -> str:
     """`text`, shortened with an ellipsis to fit `room` points (for one-line running headers)."""
     if stringWidth(text, font, size) <= room:
         return text
-    while text and stringWidth(text + "…", font, size) > room:
-        text = text[:-1]
-    return text.rstrip() + "…" if text else ""
+    # Binary search for the longest prefix that fits with the ellipsis: O(log n) measurements.
+    low, high = 0, len(text) - 1
+    while low < high:
+        middle = (low + high + 1) // 2
+        if stringWidth(text[:middle] + "…", font, size) <= room:
+            low = middle
+        else:
+            high = middle - 1
+    return text[:low].rstrip() + "…" if low else ""
 
 
 def _all_text(handout: doc.Handout):
@@ -426,7 +434,8 @@ def _all_text(handout: doc.Handout):
         elif isinstance(block, doc.Notice):
             yield where, block.text
         elif isinstance(block, doc.KeyValues):
-            yield where, " ".join((block.title, *(f"{k} {v}" for k, v in block.rows)))
+            # The appointment box: the patient's details, never repeated in a message.
+            yield PRIVATE + block.title, " ".join((block.title, *(f"{k} {v}" for k, v in block.rows)))
         elif isinstance(block, doc.QRCode):
             yield where, f"{block.label} {block.url}"
 
@@ -436,7 +445,13 @@ def check_glyphs(handout: doc.Handout, fonts: FontFamily) -> None:
     problems = []
     for where, text in _all_text(handout):
         missing = missing_characters(text, fonts)
-        if missing:
+        if missing and where.startswith(PRIVATE):
+            problems.append(
+                f"the box '{where[len(PRIVATE):]}': the font {fonts.display_name} cannot print {len(missing)} "
+                "character(s) of the details there (not shown: they may identify a patient); "
+                "check the appointment's details or choose a font that has them"
+            )
+        elif missing:
             shown = ", ".join(f"{c!r} (U+{ord(c):04X})" for c in missing[:5])
             problems.append(
                 f"{where}: the font {fonts.display_name} cannot print {shown}; "
@@ -454,7 +469,7 @@ def render(handout: doc.Handout) -> bytes:
     top, right, bottom, left = (m * inch for m in handout.page.margins_in)
     width = page_width - left - right
     header = handout.header
-    logo = Logo(header.logo_path, header.logo_width_in * inch) if header.logo_path else None
+    logo = Logo(header.logo_path, header.logo_width_in * inch, MAX_LOGO_HEIGHT_IN * inch) if header.logo_path else None
     logo_width = logo.width if logo else 0.0
     logo_height = logo.height if logo else 0.0
     # Page 1 header geometry, used both to size the first frame and to draw.
@@ -550,6 +565,9 @@ def render(handout: doc.Handout) -> bytes:
                 draw_footer(self, number, total)
                 super().showPage()
             super().save()
+            # Each saved page state holds the list of states: a cycle that would keep the whole document
+            # (font subsets, page streams) alive until the cyclic garbage collector runs.
+            self._pages.clear()
 
     frame_padding = dict(leftPadding=0, rightPadding=0, topPadding=0, bottomPadding=0)
     body_bottom = max(bottom, footer_height(styles.size) + footer_size(styles.size) * 0.6)
@@ -597,4 +615,6 @@ def render(handout: doc.Handout) -> bytes:
         story.extend(section_flowables(section, styles, width))
     story.append(Spacer(1, 1))
     template.build(story, canvasmaker=NumberedCanvas)
-    return buffer.getvalue()
+    pdf = buffer.getvalue()
+    buffer.close()  # the template and canvas refer to it in cycles; the bytes must not wait for the collector
+    return pdf

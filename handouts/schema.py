@@ -18,7 +18,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 from pydantic.functional_validators import AfterValidator
 
 from handouts.errors import HandoutsError
-from handouts.yamlio import line_of
+from handouts.yamlio import format_loc, line_of
 
 # CPT: five digits, or four digits and F/T/U (category II/III, PLA); HCPCS level II: a letter and four digits.
 CODE_PATTERN = re.compile(r"^(\d{4}[0-9FTU]|[A-Z]\d{4})$")
@@ -259,7 +259,8 @@ class Review(Strict):
 
 def _code(value: Any) -> Any:
     if isinstance(value, int):
-        raise ValueError(f"write the code in quotes (code: '{value:05d}'), or a leading zero is lost")
+        typed = getattr(value, "written", None) or f"{value:05d}"  # 00632 unquoted is octal 410 in YAML
+        raise ValueError(f"write the code in quotes (code: '{typed}'), or a leading zero is lost")
     return value
 
 
@@ -590,16 +591,6 @@ def validate(model: type[BaseModel], data: Any, source: Path | str, text: str | 
             at = f" (line {line})" if line else ""
             lines.append(f"{source}: {where}{at}: {explain(model, error)}")
         raise HandoutsError(*lines) from None
-
-
-def format_loc(loc: tuple[Any, ...]) -> str:
-    out = ""
-    for part in loc:
-        if isinstance(part, int):
-            out += f"[{part}]"
-        else:
-            out += ("." if out else "") + str(part)
-    return out or "(top level)"
 
 
 def explain(model: type[BaseModel], error: dict[str, Any]) -> str:

@@ -1,29 +1,132 @@
-"""Safe YAML reading and writing, with errors that name the file and line."""
+"""Safe YAML reading and writing, with errors that name the file and line.
+
+Bounded: a file's size, its values after aliases are expanded (an "alias bomb" of a few kB expands to
+millions) and its nesting are limited before anything else looks at it; a key written twice is an error.
+"""
 
 from __future__ import annotations
 
+import os
+import re
+import stat
 from pathlib import Path
 from typing import Any
 
 import yaml
 
+from handouts import limits
 from handouts.errors import HandoutsError
 
 # libyaml's loader is ~9x faster; fall back to the pure-Python one where it is missing.
-_Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+_BaseLoader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 
-def read_text(path: Path, shown: str | None = None) -> str:
-    """A UTF-8 text file, or one clear error naming it (as `shown`, e.g. relative to the project)."""
+class WrittenInt(int):
+    """An integer written with leading zeros (YAML 1.1 reads 00632 as octal 410): keeps the digits as
+    typed, so a hint can show them."""
+
+    written: str
+
+
+class _Loader(_BaseLoader):  # type: ignore[misc, valid-type]
+    source = "the file"
+
+    def construct_document(self, node):
+        _check_expansion(node, self.source)
+        return super().construct_document(node)
+
+    def construct_mapping(self, node, deep=False):
+        if isinstance(node, yaml.MappingNode):
+            _check_duplicates(node, self.source)
+        return super().construct_mapping(node, deep=deep)
+
+    def construct_yaml_int(self, node):
+        value = super().construct_yaml_int(node)
+        digits = str(node.value)
+        if re.fullmatch(r"0[0-9_]+", digits):
+            value = WrittenInt(value)
+            value.written = digits
+        return value
+
+
+_Loader.add_constructor("tag:yaml.org,2002:int", _Loader.construct_yaml_int)
+
+
+def _check_expansion(root, source: str) -> None:
+    """Count the values the document holds once aliases are expanded, and its depth, without
+    expanding anything: an alias is the same node object, so each node's expanded size is computed
+    once (iteratively, so deep nesting cannot exhaust the stack)."""
+    size: dict[int, int] = {}
+    stack: list[tuple[Any, int, bool]] = [(root, 1, False)]
+    while stack:
+        node, depth, children_done = stack.pop()
+        if id(node) in size:
+            continue
+        if depth > limits.MAX_YAML_DEPTH:
+            raise HandoutsError(limits.too_big(
+                f"{source}: line {node.start_mark.line + 1}", "the depth of lists and mappings inside each other",
+                depth, limits.MAX_YAML_DEPTH, "flatten the structure"))
+        children = _children(node)
+        if children_done:
+            total = 1 + sum(size[id(child)] for child in children)
+            if total > limits.MAX_YAML_NODES:
+                raise HandoutsError(limits.too_big(
+                    source, "the number of values (with aliases such as *name expanded)", total,
+                    limits.MAX_YAML_NODES, "write the values out instead of repeating them with aliases"))
+            size[id(node)] = total
+            continue
+        stack.append((node, depth, True))
+        stack.extend((child, depth + 1, False) for child in children if id(child) not in size)
+
+
+def _children(node) -> list:
+    if isinstance(node, yaml.SequenceNode):
+        return list(node.value)
+    if isinstance(node, yaml.MappingNode):
+        return [part for pair in node.value for part in pair]
+    return []
+
+
+def _check_duplicates(node, source: str) -> None:
+    seen: dict[Any, int] = {}
+    for key_node, _ in node.value:
+        if not isinstance(key_node, yaml.ScalarNode) or key_node.tag == "tag:yaml.org,2002:merge":
+            continue
+        key = (key_node.tag, key_node.value)
+        line = key_node.start_mark.line + 1
+        if key in seen:
+            raise HandoutsError(
+                f"{source}: line {line}: the key {key_node.value!r} is written twice (lines {seen[key]} and {line}); "
+                "keep one"
+            )
+        seen[key] = line
+
+
+def read_text(path: Path, shown: str | None = None, limit: int = limits.MAX_YAML_BYTES) -> str:
+    """A UTF-8 text file of at most `limit` bytes, or one clear error naming it (as `shown`, e.g.
+    relative to the project). Only regular files: a FIFO or a device would block or never end."""
     shown = shown or str(path)
     try:
-        return path.read_text(encoding="utf-8")
+        with open(path, "rb") as handle:
+            mode = os.fstat(handle.fileno()).st_mode
+            if stat.S_ISDIR(mode):
+                raise HandoutsError(f"{shown}: is a folder, not a file; give a file")
+            if not stat.S_ISREG(mode):
+                raise HandoutsError(f"{shown}: is not a regular file; give a file")
+            data = handle.read(limit + 1)
     except FileNotFoundError:
         raise HandoutsError(f"{shown}: file not found") from None
-    except UnicodeDecodeError:
-        raise HandoutsError(f"{shown}: not UTF-8 text; save it as UTF-8") from None
+    except IsADirectoryError:
+        raise HandoutsError(f"{shown}: is a folder, not a file; give a file") from None
     except OSError as exc:
         raise HandoutsError(f"{shown}: cannot read ({exc.strerror})") from None
+    if len(data) > limit:
+        size = os.path.getsize(path)
+        raise HandoutsError(limits.too_big(shown, "the file's size in bytes", size, limit, "make the file smaller"))
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError:
+        raise HandoutsError(f"{shown}: not UTF-8 text; save it as UTF-8") from None
 
 
 def read_yaml(path: Path, shown: str | None = None) -> Any:
@@ -32,8 +135,13 @@ def read_yaml(path: Path, shown: str | None = None) -> Any:
 
 
 def parse_yaml(text: str, source: Path | str) -> Any:
+    if len(text) > limits.MAX_YAML_BYTES:
+        raise HandoutsError(limits.too_big(str(source), "the text's length in characters", len(text),
+                                           limits.MAX_YAML_BYTES, "make the file smaller"))
+    loader = _Loader(text)
+    loader.source = str(source)
     try:
-        return yaml.load(text, Loader=_Loader)
+        return loader.get_single_data()
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark
         where = f"line {mark.line + 1}" if mark is not None else "somewhere"
@@ -41,8 +149,30 @@ def parse_yaml(text: str, source: Path | str) -> Any:
         raise HandoutsError(
             f"{source}: {where}: malformed YAML ({problem}); check the indentation and quotes there"
         ) from None
+    except yaml.reader.ReaderError as exc:
+        line = text.count("\n", 0, exc.position) + 1 if isinstance(exc.position, int) else "?"
+        which = f" (#x{exc.character:04x})" if isinstance(exc.character, int) else ""
+        message = f"{source}: line {line}: a control character{which} YAML does not allow; remove it"
+        raise HandoutsError(message) from None
     except yaml.YAMLError as exc:
-        raise HandoutsError(f"{source}: malformed YAML ({exc})") from None
+        problem = " ".join(str(exc).replace('in "<unicode string>"', "").split())[:200]
+        raise HandoutsError(f"{source}: malformed YAML ({problem})") from None
+    except RecursionError:
+        raise HandoutsError(limits.too_big(str(source), "the depth of nesting", limits.MAX_YAML_DEPTH + 1,
+                                           limits.MAX_YAML_DEPTH, "flatten the structure")) from None
+    finally:
+        loader.dispose()
+
+
+def format_loc(loc: tuple[Any, ...]) -> str:
+    """('handout', 'warning_signs', 2) -> 'handout.warning_signs[2]'."""
+    out = ""
+    for part in loc:
+        if isinstance(part, int):
+            out += f"[{part}]"
+        else:
+            out += ("." if out else "") + str(part)
+    return out or "(top level)"
 
 
 def line_of(text: str, loc: tuple[Any, ...]) -> int | None:
@@ -51,7 +181,7 @@ def line_of(text: str, loc: tuple[Any, ...]) -> int | None:
     Only used on the error path, so parsing the text again costs nothing in normal runs.
     """
     try:
-        node = yaml.compose(text, Loader=_Loader)
+        node = yaml.compose(text, Loader=_BaseLoader)
     except yaml.YAMLError:
         return None
     line = None

@@ -71,3 +71,35 @@ def folded(text: str) -> str:
 
 def files_under(folder: Path) -> list[Path]:
     return sorted(p for p in folder.rglob("*") if p.is_file()) if folder.exists() else []
+
+
+class TookTooLong(Exception):
+    pass
+
+
+def within(seconds: float):
+    """A context that fails (TookTooLong) when its body runs longer than `seconds`: for inputs that
+    used to hang. Not a speed target (those live in benchmarks/): a bound ten times above normal."""
+    import contextlib
+    import signal
+
+    @contextlib.contextmanager
+    def limit():
+        def stop(*_):
+            raise TookTooLong(f"took over {seconds} s")
+
+        previous = signal.signal(signal.SIGALRM, stop)
+        signal.setitimer(signal.ITIMER_REAL, seconds)
+        try:
+            yield
+        finally:
+            signal.setitimer(signal.ITIMER_REAL, 0)
+            signal.signal(signal.SIGALRM, previous)
+
+    return limit()
+
+
+def replace_in(path: Path, old: str, new: str) -> None:
+    text = path.read_text(encoding="utf-8")
+    assert old in text, f"{old!r} not in {path}"
+    path.write_text(text.replace(old, new), encoding="utf-8")

@@ -22,8 +22,14 @@ def layout_file(project: Path, name: str) -> Path:
 
 
 def add(project: Path, name: str, text: str) -> None:
+    """Merge `text` into a layout's file (a key written twice is an error, so not appended)."""
+    import yaml
+
+    from handouts.project import deep_merge
+
     path = layout_file(project, name)
-    path.write_text(path.read_text() + "\n" + text)
+    data = deep_merge(yaml.safe_load(path.read_text()) or {}, yaml.safe_load(text))
+    path.write_text(yaml.safe_dump(data, sort_keys=False, allow_unicode=True))
 
 
 def test_a_scaffolded_layout_passes_check_and_renders(project):

@@ -323,7 +323,7 @@ def test_a_schedule_with_mixed_languages_and_one_bad_language(project):
     result = run(project, "schedule", str(csv), "-l", "riverside-spine", "-o", str(out), "--packet")
     assert result.exit_code == 1
     assert "3 handouts written" in result.output and "1 rows failed" in result.output
-    assert "row 4: language: 'zz' is not a language handouts knows" in result.output
+    assert "row 4: language: not a language handouts are written in" in result.output
     assert "Carla" not in result.output and "Zapata" not in result.output
     assert "Deje de comer a las 11:45 p. m. del miércoles 2 de diciembre" in text(out / "2026-12-03-A1.pdf")
     assert "When to call us" in text(out / "2026-12-03-A2.pdf")

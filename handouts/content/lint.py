@@ -15,7 +15,7 @@ from functools import lru_cache
 from typing import Any
 
 from handouts.content.readability import addresses_reader, is_passive, measure, sentences, words
-from handouts.schema import PATIENT_FIELDS, Block, Procedure
+from handouts.schema import Block, Procedure
 
 MAX_GRADE = 6.0  # Flesch-Kincaid, every section (AMA: 6 or lower; NIH: 6-8)
 GOAL_GRADE = 5.5  # the handout as a whole

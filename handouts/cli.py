@@ -29,9 +29,9 @@ _state = {"debug": False, "project": None, "noticed": False}
 PROJECT_HELP = "The handouts project folder (procedures/, layouts/); without one, the built-in library (read-only)."
 
 
-def echo(text: str = "", err: bool = False) -> None:
+def echo(text: str = "", err: bool = False, nl: bool = True) -> None:
     """Every line the tool prints goes through here: no control characters reach the terminal."""
-    typer.echo(printable(str(text)), err=err)
+    typer.echo(printable(str(text)), err=err, nl=nl)
 
 
 def _fail(lines: list[str], code: int) -> None:

@@ -15,7 +15,23 @@ from typing import Any
 from handouts.project import LoadedLayout
 
 
-def _cover(rows: list[tuple[str, str, str, str]], layout: LoadedLayout, day: str, failed: tuple[int, ...] = ()) -> bytes:
+# Rows per part of the cover: ReportLab keeps a document's pages until it saves, so a day of thousands of
+# appointments gets its cover in parts of this many rows, each joined and dropped in turn (memory flat).
+COVER_ROWS = 300
+
+
+def _cover_parts(rows: list[tuple[str, str, str, str]], layout: LoadedLayout, day: str, failed: tuple[int, ...]):
+    """The cover, one part (PDF bytes) at a time: the title on the first, the failed rows on the last."""
+    starts = list(range(0, len(rows), COVER_ROWS)) or [0]
+    for start in starts:
+        yield _cover(rows[start:start + COVER_ROWS], layout, day, failed if start == starts[-1] else (),
+                     first=start == 0)
+
+
+def _cover(
+    rows: list[tuple[str, str, str, str]], layout: LoadedLayout, day: str, failed: tuple[int, ...] = (),
+    first: bool = True,
+) -> bytes:
     from reportlab.lib import colors
     from reportlab.lib.styles import ParagraphStyle
     from reportlab.platypus import Paragraph, Table, TableStyle
@@ -49,8 +65,8 @@ def _cover(rows: list[tuple[str, str, str, str]], layout: LoadedLayout, day: str
         Paragraph(markup(spec.clinic.name), body),
         Paragraph(markup(words("packet_title")), title),
         Paragraph(markup(words("packet_intro")), body),
-        table,
-    ]
+    ] if first else []
+    story.append(table)
     if failed:
         # The gap on paper: the front desk sees which patients have no handout here.
         missing = ParagraphStyle("missing", title, fontSize=size * 1.2, leading=size * 1.6, spaceBefore=size)
@@ -108,12 +124,15 @@ def _write_packet(
             page += pages + pages % 2
         return rows
 
+    def cover_page_count(rows) -> int:
+        return sum(len(PdfReader(io.BytesIO(part)).pages) for part in _cover_parts(rows, layout, day, failed))
+
     cover_pages = 1
     for _ in range(3):  # the page ranges depend on how long the cover itself is
-        cover = PdfReader(io.BytesIO(_cover(plan(cover_pages), layout, day, failed)))
-        if len(cover.pages) == cover_pages:
+        counted = cover_page_count(plan(cover_pages))
+        if counted == cover_pages:
             break
-        cover_pages = len(cover.pages)
+        cover_pages = counted
 
     joiner = PdfJoiner(handle)
 
@@ -123,7 +142,15 @@ def _write_packet(
         if joiner.add(reader) % 2:
             joiner.add_blank(width, height)
 
-    add(cover)
+    written = 0
+    for part in _cover_parts(plan(cover_pages), layout, day, failed):
+        reader = PdfReader(io.BytesIO(part))
+        written += joiner.add(reader)
+        last = reader.pages[-1].mediabox
+        del reader, part
+    if written % 2:  # the first handout starts on a fresh sheet
+        joiner.add_blank(float(last.width), float(last.height))
+    gc.collect()
     for number, (_, source, _) in enumerate(handouts, start=1):
         if isinstance(source, (bytes, bytearray)):
             add(PdfReader(io.BytesIO(source)))

@@ -252,6 +252,13 @@ def _worker_start(parent: int) -> None:
         os._exit(1)
 
 
+def _status(findings) -> str:
+    """The catalog's lint column: draft status is shown in its own column, so it is not counted here."""
+    counted = [f for f in findings if f.check != "draft"]
+    errors = sum(f.level == "error" for f in counted)
+    return "clean" if not counted else f"{errors} errors, {len(counted) - errors} warnings"
+
+
 _LINTED: dict[tuple[str, str], tuple[float, str]] = {}
 
 
@@ -262,9 +269,7 @@ def _lint_summary(procedure) -> tuple[float, str]:
     key = (procedure.code, content_hash(procedure) + procedure.review.status)
     if key not in _LINTED:
         report = lint_procedure(procedure, procedure.code)
-        findings = [f for f in report.findings if f.check != "draft"]
-        errors = sum(f.level == "error" for f in findings)
-        status = "clean" if not findings else f"{errors} errors, {len(findings) - errors} warnings"
+        status = _status(report.findings)
         if len(_LINTED) > 4096:
             _LINTED.clear()
         _LINTED[key] = (report.grade, status)
@@ -284,9 +289,7 @@ def _translation_summary(project, procedure, language: str) -> tuple[str, str]:
     key = (procedure.code, language, content_hash(procedure), translated_hash(translation) if translation else "")
     if key not in _TRANSLATION_LINTED:
         report = lint_translation(project, procedure, language)
-        findings = [f for f in report.findings if f.check != "draft"]
-        errors = sum(f.level == "error" for f in findings)
-        status = "clean" if not findings else f"{errors} errors, {len(findings) - errors} warnings"
+        status = _status(report.findings)
         if len(_TRANSLATION_LINTED) > 4096:
             _TRANSLATION_LINTED.clear()
         _TRANSLATION_LINTED[key] = (f"Fernández-Huerta {report.ease:.0f}" if report.ease else "", status)

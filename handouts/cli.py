@@ -543,9 +543,7 @@ def lint(
     """Measure what patients read: reading grade, "you", jargon, hedges, contradictions, completeness,
     review, page budgets and PEMAT-P (exit 1 with --strict if anything is found, 2 for bad input).
     With --language es: the Spanish translations: out-of-date sections, numbers, glossary, reading ease."""
-    import json
-
-    from handouts.content.lint import format_report, lint_project
+    from handouts.content.lint import lint_project
 
     if output_format not in ("text", "json"):
         raise HandoutsError(f"--format: {output_format!r} is not known; use text or json")
@@ -554,30 +552,40 @@ def lint(
         _lint_translations(list(codes or []), list(layouts_ or []), chosen, strict, allow_draft, output_format)
         return
     reports, load_errors = lint_project(project(), list(codes or []), list(layouts_ or []))
+    _report_lint(reports, load_errors, strict, allow_draft, output_format, "procedures")
+
+
+def _report_lint(reports: list, errors: list[str], strict: bool, allow_draft: bool, output_format: str, what: str) -> None:
+    """Print lint's reports (text or JSON) and exit as lint does: 2 for bad input, 1 for findings with --strict."""
+    import json
+
+    from handouts.content.lint import format_report
+    from handouts.content.translation_lint import format_translation_report
+
     if allow_draft:
         for report in reports:
             report.findings = [f for f in report.findings if f.check != "draft"]
     if output_format == "json":
-        echo(json.dumps({"procedures": [r.to_json() for r in reports], "errors": load_errors}, indent=2))
+        key = "procedures" if what == "procedures" else "reports"
+        echo(json.dumps({key: [r.to_json() for r in reports], "errors": errors}, indent=2, default=str))
     else:
         for report in reports:
-            for line in format_report(report):
+            lines = format_report(report) if hasattr(report, "pemat") else format_translation_report(report)
+            for line in lines:
                 echo(line)
         found = sum(len(r.findings) for r in reports)
-        echo(f"{len(reports)} procedures: {sum(r.clean for r in reports)} clean, {found} findings")
-    for line in load_errors:
+        echo(f"{len(reports)} {what}: {sum(r.clean for r in reports)} clean, {found} findings")
+    for line in errors:
         echo(f"Error: {line}", err=True)
-    if load_errors:
+    if errors:
         raise typer.Exit(2)
     if strict and any(r.findings for r in reports):
         raise typer.Exit(1)
 
 
 def _lint_translations(codes, layout_names, languages, strict, allow_draft, output_format) -> None:
-    import json
-
-    from handouts.content.lint import format_report, lint_project
-    from handouts.content.translation_lint import format_translation_report, lint_translations
+    from handouts.content.lint import lint_project
+    from handouts.content.translation_lint import lint_translations
 
     proj = project()
     names = layout_names or proj.layout_names()
@@ -592,24 +600,7 @@ def _lint_translations(codes, layout_names, languages, strict, allow_draft, outp
             found, failed = lint_translations(proj, codes, language, names)
         reports += found
         errors += failed
-    if allow_draft:
-        for report in reports:
-            report.findings = [f for f in report.findings if f.check != "draft"]
-    if output_format == "json":
-        echo(json.dumps({"reports": [r.to_json() for r in reports], "errors": errors}, indent=2, default=str))
-    else:
-        for report in reports:
-            lines = format_report(report) if hasattr(report, "pemat") else format_translation_report(report)
-            for line in lines:
-                echo(line)
-        found_count = sum(len(r.findings) for r in reports)
-        echo(f"{len(reports)} handouts: {sum(r.clean for r in reports)} clean, {found_count} findings")
-    for line in errors:
-        echo(f"Error: {line}", err=True)
-    if errors:
-        raise typer.Exit(2)
-    if strict and any(r.findings for r in reports):
-        raise typer.Exit(1)
+    _report_lint(reports, errors, strict, allow_draft, output_format, "handouts")
 
 
 @app.command()

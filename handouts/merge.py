@@ -20,7 +20,6 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:  # the models are imported where new ones are made: one procedure needs none
     from handouts.schema import HandoutParams, Procedure, Review
 
-RULE_FIELDS = ("fasting_hours", "clear_liquids_hours", "arrive_early_minutes", "driver_required", "review_blood_thinners")
 ROLE_ORDER = {"main": 0, "add_on": 1, "anesthesia": 2, "guidance": 3}
 # The order steps are told in: schema.PHASES, written out here so that telling one procedure's steps
 # does not load pydantic's models (tests/test_fast_paths.py holds the two together).

@@ -4,6 +4,10 @@ from __future__ import annotations
 
 import io
 import re
+from collections import OrderedDict
+from contextvars import ContextVar
+from functools import lru_cache
+
 from reportlab import rl_config
 from reportlab.lib import colors as rl_colors
 from reportlab.lib.enums import TA_LEFT
@@ -12,6 +16,7 @@ from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import inch
 from reportlab.pdfbase.pdfmetrics import stringWidth
 from reportlab.pdfgen.canvas import Canvas
+from reportlab.platypus.paragraph import cleanBlockQuotedText
 from reportlab.platypus import (
     BaseDocTemplate,
     CondPageBreak,
@@ -78,6 +83,59 @@ def markup(text: str) -> str:
 
 def labelled(item_text: str, label: str | None) -> str:
     return (f"<b>{markup(label)}:</b> " if label else "") + markup(item_text)
+
+
+class Para(Paragraph):
+    """A paragraph that remembers its last wrap: tables, frames and the list markers ask a paragraph its
+    height several times at the same width, and breaking the lines again each time was a fifth of a render."""
+
+    _wrapped: tuple | None = None
+
+    def wrap(self, available_width, available_height):
+        # (split() may drop the broken lines, and then the paragraph must be measured again)
+        if self._wrapped is not None and self._wrapped[0] == available_width and "blPara" in self.__dict__:
+            return self._wrapped[1]
+        size = super().wrap(available_width, available_height)
+        self._wrapped = (available_width, size)
+        return size
+
+
+_PARSED: OrderedDict = OrderedDict()  # (markup, style) -> ReportLab's parsed fragments
+_PARSED_MAX = 4096
+# The appointment's details in the handout being drawn: a text holding one is never kept.
+_PRIVATE: ContextVar[tuple[str, ...]] = ContextVar("private", default=())
+
+
+def para(text: str, style: ParagraphStyle) -> Para:
+    """A paragraph, its markup parsed once per process and style: the same sentences come back on every
+    handout of a procedure (parsing was a sixth of a render). Text with a patient's details is not kept."""
+    if "<" not in text and "&" not in text:
+        # Plain text: one fragment in the style's font and color, without the markup parser.
+        plain = cleanBlockQuotedText(text)
+        return Para(plain, style, frags=[_plain_fragment(style).clone(text=plain)] if plain else [])
+    key = (text, style)
+    frags = _PARSED.get(key)
+    if frags is None:
+        paragraph = Para(text, style)
+        if any(value in text for value in _PRIVATE.get()):
+            return paragraph
+        _PARSED[key] = paragraph.frags
+        if len(_PARSED) > _PARSED_MAX:
+            _PARSED.popitem(last=False)
+        return paragraph
+    return Para(text, style, frags=frags)
+
+
+@lru_cache(maxsize=64)
+def _plain_fragment(style: ParagraphStyle):
+    """The fragment ReportLab's parser makes for a word in `style`, to copy for any plain text."""
+    return Paragraph("x", style).frags[0]
+
+
+@lru_cache(maxsize=16)
+def styles_for(style: doc.Style, fonts: FontFamily, large_print: bool) -> "Styles":
+    """One set of paragraph styles per look, so parsed paragraphs can be kept per style."""
+    return Styles(style, fonts, large_print)
 
 
 class Styles:
@@ -226,7 +284,7 @@ def item_flowables(
     out: list[Flowable] = []
     for number, item in enumerate(items, start=1):
         marker = f"{number}." if style == "number" else style
-        paragraph = Paragraph(labelled(item.text, item.label), paragraph_style or styles.item)
+        paragraph = para(labelled(item.text, item.label), paragraph_style or styles.item)
         out.append(Marked(paragraph, marker, depth * gutter, gutter, styles, item.icon if styles.icons else None))
         if item.children:
             # Nested items are plain bullets (a sub-step is not something to tick on its own).
@@ -234,39 +292,48 @@ def item_flowables(
     return out
 
 
+class Columns(Flowable):
+    """Flowables side by side, tops aligned: one row of a grid. (A one-row Table did the same at several
+    times the cost: tables measure every cell again to draw it.)"""
+
+    def __init__(self, cells: list[Flowable], widths: list[float], gap: float):
+        super().__init__()
+        self.cells = cells
+        self.widths = widths
+        self.gap = gap
+
+    def wrap(self, available_width, available_height):
+        # Each cell gets its column less the gap on its right, as the table's padding gave it.
+        self.heights = [cell.wrap(w - self.gap, available_height)[1] for cell, w in zip(self.cells, self.widths)]
+        self.width, self.height = sum(self.widths), max(self.heights)
+        return self.width, self.height
+
+    def draw(self):
+        x = 0.0
+        for cell, w, h in zip(self.cells, self.widths, self.heights):
+            cell.drawOn(self.canv, x, self.height - h)
+            x += w
+
+
 def grid(flowables: list[Flowable], columns: int, width: float, gap: float, font: str) -> list[Flowable]:
-    """Short items side by side, so a list of short lines does not run down a whole page. One table per row
-    of items, so that a long list still breaks between rows at the end of a page."""
+    """Short items side by side, so a list of short lines does not run down a whole page. One flowable per
+    row of items, so that a long list still breaks between rows at the end of a page."""
     if columns < 2 or len(flowables) < 2:
         return flowables
     column = (width - gap * (columns - 1)) / columns
     widths = [column + (gap if i < columns - 1 else 0) for i in range(columns)]
-    style = TableStyle([
-        ("FONT", (0, 0), (-1, -1), font),  # else ReportLab lists Helvetica, unused
-        ("VALIGN", (0, 0), (-1, -1), "TOP"),
-        ("LEFTPADDING", (0, 0), (-1, -1), 0),
-        ("RIGHTPADDING", (0, 0), (-1, -1), gap),
-        ("TOPPADDING", (0, 0), (-1, -1), 0),
-        ("BOTTOMPADDING", (0, 0), (-1, -1), 0),
-    ])
-    rows = []
-    for i in range(0, len(flowables), columns):
-        cells = flowables[i:i + columns]
-        table = Table([cells + [""] * (columns - len(cells))], colWidths=widths, hAlign="LEFT")
-        table.setStyle(style)
-        rows.append(table)
-    return rows
+    return [Columns(flowables[i:i + columns], widths, gap) for i in range(0, len(flowables), columns)]
 
 
 def block_flowables(block: doc.Block, styles: Styles, width: float) -> list[Flowable]:
     if isinstance(block, doc.Paragraph):
         style = styles.contact if block.strong else styles.body
-        return [Paragraph(labelled(block.text, block.label), style)]
+        return [para(labelled(block.text, block.label), style)]
     if isinstance(block, doc.ItemList):
         columns = min(block.columns, styles.max_columns)
         return grid(item_flowables(block.items, block.style, styles), columns, width, styles.size, styles.fonts.regular)
     if isinstance(block, doc.Subheading):
-        return [CondPageBreak(styles.size * 4.0), Paragraph(markup(block.text), styles.subheading)]
+        return [CondPageBreak(styles.size * 4.0), para(markup(block.text), styles.subheading)]
     if isinstance(block, doc.Callout):
         return [callout_table(block, styles, width)]
     if isinstance(block, doc.KeyValues):
@@ -274,26 +341,26 @@ def block_flowables(block: doc.Block, styles: Styles, width: float) -> list[Flow
     if isinstance(block, doc.QRCode):
         return [qr_table(block, styles, width)]
     if isinstance(block, doc.Notice):
-        return [Paragraph(markup(block.text), styles.notice)]
+        return [para(markup(block.text), styles.notice)]
     raise TypeError(f"unknown block {type(block).__name__}")
 
 
 def callout_table(callout: doc.Callout, styles: Styles, width: float) -> Flowable:
     """A thick-bordered box; one row per line so that a long list can continue on the next page (a box
     kept whole would jump to the next page and leave a gap). A tier's heading stays with its first item."""
-    rows: list[list[Flowable]] = [[Paragraph(markup(callout.title), styles.callout_title)]]
+    rows: list[list[Flowable]] = [[para(markup(callout.title), styles.callout_title)]]
     keep: list[tuple[int, int]] = []
     pad = styles.size * 0.75
     inner = width - 2 * pad
     for heading, items in callout.groups:
         keep.append((len(rows), len(rows) + 1))
-        rows.append([Paragraph(markup(heading), styles.tier)])
+        rows.append([para(markup(heading), styles.tier)])
         flowables = item_flowables(items, "bullet", styles, paragraph_style=styles.warning_item)
         columns = min(callout.columns, styles.max_columns)
         rows.extend([flowable] for flowable in grid(flowables, columns, inner, styles.size, styles.fonts.regular))
     rows.append([Spacer(1, styles.size * 0.3)])
     first_contact = len(rows)
-    rows.extend([Paragraph(markup(line), styles.contact)] for line in callout.contacts)
+    rows.extend([para(markup(line), styles.contact)] for line in callout.contacts)
     keep.append((first_contact - 1, len(rows) - 1))
     table = Table(rows, colWidths=[width], hAlign="LEFT")
     commands = [
@@ -315,8 +382,8 @@ def callout_table(callout: doc.Callout, styles: Styles, width: float) -> Flowabl
 
 
 def key_values_table(block: doc.KeyValues, styles: Styles, width: float) -> Flowable:
-    rows = [[Paragraph(markup(block.title), styles.subheading), ""]]
-    rows += [[Paragraph(markup(key), styles.key), Paragraph(markup(value), styles.value)] for key, value in block.rows]
+    rows = [[para(markup(block.title), styles.subheading), ""]]
+    rows += [[para(markup(key), styles.key), para(markup(value), styles.value)] for key, value in block.rows]
     pad = styles.size * 0.6
     table = Table(rows, colWidths=[width * 0.36, width * 0.64], hAlign="LEFT")
     table.setStyle(
@@ -348,7 +415,7 @@ def qr_table(block: doc.QRCode, styles: Styles, width: float) -> Flowable:
     side = 1.25 * inch
     drawing = Drawing(side, side, transform=[side / (x2 - x1), 0, 0, side / (y2 - y1), 0, 0])
     drawing.add(widget)
-    text = [Paragraph(markup(block.label), styles.subheading), Paragraph(markup(block.url), styles.body)]
+    text = [para(markup(block.label), styles.subheading), para(markup(block.url), styles.body)]
     table = Table([[drawing, text]], colWidths=[side + styles.size, width - side - styles.size], hAlign="LEFT")
     table.setStyle(TableStyle([
         ("FONT", (0, 0), (-1, -1), styles.fonts.regular),
@@ -364,7 +431,7 @@ def section_flowables(section: doc.Section, styles: Styles, width: float) -> lis
     if section.heading and not section.heading_in_box:
         # A heading needs a few lines of its section under it; rather than keep it with the whole next
         # block (which can leave half a page empty), start a new page only when little room is left.
-        out += [CondPageBreak(styles.size * 4.8), Paragraph(markup(section.heading), styles.heading)]
+        out += [CondPageBreak(styles.size * 4.8), para(markup(section.heading), styles.heading)]
     for block in section.blocks:
         out.extend(block_flowables(block, styles, width))
     return out
@@ -440,6 +507,15 @@ def _all_text(handout: doc.Handout):
             yield where, f"{block.label} {block.url}"
 
 
+def private_values(handout: doc.Handout) -> tuple[str, ...]:
+    """The appointment's details as printed (patient, provider, place, id), escaped as in the markup."""
+    values = [handout.running_label]
+    for block in (*handout.intro, *(b for s in handout.sections for b in s.blocks)):
+        if isinstance(block, doc.KeyValues):
+            values += [value for _, value in block.rows]
+    return tuple(markup(v) for v in values if v and v.strip())
+
+
 def check_glyphs(handout: doc.Handout, fonts: FontFamily) -> None:
     """Refuse text the font cannot print: a patient would see blank boxes instead of words."""
     problems = []
@@ -464,7 +540,8 @@ def check_glyphs(handout: doc.Handout, fonts: FontFamily) -> None:
 def render(handout: doc.Handout) -> bytes:
     fonts = font_family(handout.style.font_family, handout.style.font_files)
     check_glyphs(handout, fonts)
-    styles = Styles(handout.style, fonts, handout.large_print)
+    styles = styles_for(handout.style, fonts, handout.large_print)
+    _PRIVATE.set(private_values(handout))
     page_width, page_height = PAGE_SIZES[handout.page.size]
     top, right, bottom, left = (m * inch for m in handout.page.margins_in)
     width = page_width - left - right
@@ -603,12 +680,12 @@ def render(handout: doc.Handout) -> bytes:
             PageTemplate("later", frames=[later_frame], onPage=draw_later),
         ]
     )
-    story: list[Flowable] = [NextPageTemplate("later"), Paragraph(markup(handout.title), styles.title)]
+    story: list[Flowable] = [NextPageTemplate("later"), para(markup(handout.title), styles.title)]
     if handout.subtitle:
-        story.append(Paragraph(markup(handout.subtitle), styles.subtitle))
-    story.append(Paragraph(markup(handout.code_line), styles.code_line))
+        story.append(para(markup(handout.subtitle), styles.subtitle))
+    story.append(para(markup(handout.code_line), styles.code_line))
     if handout.draft_mark:
-        story.append(Paragraph(markup(handout.draft_mark), styles.draft))
+        story.append(para(markup(handout.draft_mark), styles.draft))
     for block in handout.intro:
         story.extend(block_flowables(block, styles, width))
     for section in handout.sections:

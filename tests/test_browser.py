@@ -91,8 +91,8 @@ def test_make_a_patients_handout(server, page):
     assert "01992" in page.locator("#suggestions li").first.inner_text()
     page.keyboard.press("Enter")  # picks the highlighted procedure
     page.locator("#procedure").type("77003")
-    page.wait_for_selector("#suggestions li")
-    page.locator("#suggestions li").first.click()
+    # The list follows each key press: wait for the answer to the whole code, not an earlier one.
+    page.locator("#suggestions li", has_text="77003").first.click()
     assert page.locator("#chips input[name=codes]").evaluate_all("els => els.map(e => e.value)") == ["01992", "77003"]
     page.fill("#patient", "Maria Lopez")
     page.fill("#date", "2026-12-03")

@@ -1,0 +1,79 @@
+"""The renderer's shortcuts give what ReportLab's own way gives: plain text made into a fragment without
+the markup parser, parsed markup kept per style, wraps remembered, pictures as ready PDF operators,
+grid rows without tables. And nothing a patient typed is kept between handouts."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pdfplumber
+import io
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from reportlab.lib.styles import ParagraphStyle
+from reportlab.platypus import Paragraph
+
+from handouts import render
+from handouts.appointment import Appointment
+from handouts.pipeline import make_pdf
+from handouts.project import Project
+
+STYLE = ParagraphStyle("t", fontName="Helvetica", fontSize=12, leading=14)
+TRICKY = ["word", "  two  spaces  ", "tab\there", "no\u00a0break", "José Núñez", "O'Brien", "a\u2003em", " ", "",
+          "trailing ", "1. ", "naïve — “quotes”"]
+
+
+def fragments(paragraph) -> list[dict]:
+    return [dict(f.__dict__) for f in paragraph.frags]
+
+
+def test_plain_text_makes_the_fragments_the_parser_makes():
+    for text in TRICKY:
+        assert fragments(render.para(text, STYLE)) == fragments(Paragraph(text, STYLE)), repr(text)
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.text(alphabet=st.characters(blacklist_categories=("Cs", "Cc")), max_size=60))
+def test_any_plain_text_makes_the_parsers_fragments(text):
+    text = render.markup(text)
+    if "<" in text or "&" in text:
+        return  # markup goes through the parser itself
+    assert fragments(render.para(text, STYLE)) == fragments(Paragraph(text, STYLE))
+
+
+def test_a_kept_parse_draws_what_a_fresh_parse_draws():
+    text = "<b>Bring:</b> your medicines &amp; a list"
+    first, second = render.para(text, STYLE), render.para(text, STYLE)
+    assert fragments(first) == fragments(second) == fragments(Paragraph(text, STYLE))
+    assert first.wrap(120, 500) == second.wrap(120, 500) == Paragraph(text, STYLE).wrap(120, 500)
+
+
+def test_a_remembered_wrap_is_measured_again_at_another_width():
+    paragraph = render.para("one two three four five six seven eight nine ten " * 3, STYLE)
+    narrow = paragraph.wrap(100, 1000)
+    wide = paragraph.wrap(400, 1000)
+    assert narrow[1] > wide[1]
+    assert paragraph.wrap(100, 1000) == narrow and len(paragraph.blPara.lines) == narrow[1] / STYLE.leading
+
+
+def personal(project, name: str) -> bytes:
+    appointment = Appointment(patient=name, date=dt.date(2026, 12, 3), time=dt.time(7, 45),
+                              provider="Dr. Quentin Zephyr", location="Suite 9")
+    return make_pdf(Project(project), ["01992", "77003"], "riverside-spine", appointment).pdf
+
+
+def test_a_patients_details_are_not_kept_after_the_handout(project):
+    pdf = personal(project, "Xiomara <Quillfeather> & Co")
+    text = "".join(page.extract_text() for page in pdfplumber.open(io.BytesIO(pdf)).pages)
+    assert "Xiomara <Quillfeather> & Co" in text and "Dr. Quentin Zephyr" in text
+    kept = " ".join(key[0] for key in render._PARSED)
+    assert kept and "Quillfeather" not in kept and "Zephyr" not in kept
+
+
+def test_first_and_later_handouts_of_a_process_are_the_same_bytes(project):
+    render._PARSED.clear()
+    render._plain_fragment.cache_clear()
+    render.styles_for.cache_clear()
+    first = personal(project, "Ana Ruiz")
+    personal(project, "Someone Else")  # fills the caches with other text
+    assert personal(project, "Ana Ruiz") == first

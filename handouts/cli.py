@@ -279,6 +279,7 @@ def schedule(
         None, "--language", help="Language for rows without a language column (es, en, es+en).",
         show_default="the layout's",
     ),
+    jobs: Optional[int] = typer.Option(None, "--jobs", "-j", min=1, help="Worker processes.", show_default="number of cores"),
 ) -> None:
     """Render one personal handout per appointment of a schedule (exit 1 if any row failed)."""
     from handouts.schedule import run_schedule
@@ -295,7 +296,7 @@ def schedule(
     result = run_schedule(
         proj, csv_file, layout, out_dir, packet,
         say=echo, warn=lambda line: echo(f"Error: {line}", err=True), extras=tuple(extras),
-        language=language, debug=_state["debug"],
+        language=language, debug=_state["debug"], jobs=jobs,
     )
     summary = f"{len(result.done)} handouts written to {proj.display(out_dir)}, {len(result.failed)} rows failed"
     if result.skipped:

@@ -101,9 +101,8 @@ def _write_packet(
     handouts: list[tuple[Any, Path | bytes, int]], layout: LoadedLayout, handle, failed: tuple[int, ...] = ()
 ) -> int:
     """(appointment (anything with date, time, appointment_id, codes), handout PDF, pages) in print order."""
-    from pypdf import PdfReader
-
     from handouts.pdfjoin import PdfJoiner
+    from handouts.render import page_count
 
     from handouts.languages import format_date, format_datetime
 
@@ -125,7 +124,7 @@ def _write_packet(
         return rows
 
     def cover_page_count(rows) -> int:
-        return sum(len(PdfReader(io.BytesIO(part)).pages) for part in _cover_parts(rows, layout, day, failed))
+        return sum(page_count(part) for part in _cover_parts(rows, layout, day, failed))
 
     cover_pages = 1
     for _ in range(3):  # the page ranges depend on how long the cover itself is
@@ -136,28 +135,22 @@ def _write_packet(
 
     joiner = PdfJoiner(handle)
 
-    def add(reader: PdfReader) -> None:
-        last = reader.pages[-1].mediabox
-        width, height = float(last.width), float(last.height)
-        if joiner.add(reader) % 2:
-            joiner.add_blank(width, height)
+    def add(pdf: bytes) -> int:
+        pages = joiner.add_pdf(pdf)
+        if pages % 2:  # each handout starts on a fresh sheet when printed on both sides
+            joiner.add_blank(*joiner.last_size)
+        return pages
 
     written = 0
     for part in _cover_parts(plan(cover_pages), layout, day, failed):
-        reader = PdfReader(io.BytesIO(part))
-        written += joiner.add(reader)
-        last = reader.pages[-1].mediabox
-        del reader, part
+        written += joiner.add_pdf(part)
+        del part
     if written % 2:  # the first handout starts on a fresh sheet
-        joiner.add_blank(float(last.width), float(last.height))
+        joiner.add_blank(*joiner.last_size)
     gc.collect()
     for number, (_, source, _) in enumerate(handouts, start=1):
-        if isinstance(source, (bytes, bytearray)):
-            add(PdfReader(io.BytesIO(source)))
-        else:
-            with open(source, "rb") as pdf:
-                add(PdfReader(pdf))
+        add(source if isinstance(source, (bytes, bytearray)) else Path(source).read_bytes())
         if number % 200 == 0:
-            gc.collect()  # a pypdf reader and its trailer refer to each other: collect them now and then
+            gc.collect()  # a pypdf reader (for PDFs not made here) and its trailer refer to each other
     joiner.finish({"/Title": f"Handouts: {day}", "/Author": layout.layout.clinic.name})
     return joiner.pages

@@ -258,34 +258,73 @@ class Rendered:
     source: Any = None  # where a feed's row came from (patient and appointment references)
 
 
+@dataclass(frozen=True)
+class _Task:
+    """One good row's handout to make: all a worker needs (it finds the procedures by code itself)."""
+
+    number: int
+    appointment: Appointment
+    layout: str
+    languages: tuple[str, ...]
+
+
+_shared: dict[str, Any] = {}  # the project the tasks are rendered from (workers inherit it when forked)
+
+
+def _render_task(task: _Task) -> tuple[bytes | None, str | None]:
+    """(PDF, None) or (None, the message): in this process or a worker."""
+    from handouts.pipeline import render_in
+
+    project = _shared["project"]
+    try:
+        procedures = [project.procedure(code) for code in task.appointment.codes]
+        return render_in(project, procedures, project.layout(task.layout), task.languages, task.appointment), None
+    except HandoutsError as exc:
+        return None, "; ".join(exc.lines)
+    except Exception as exc:  # noqa: BLE001 - one row's bug must not stop the day; no value is shown
+        if _shared.get("debug"):
+            raise
+        return None, f"internal error ({type(exc).__name__}); run again with --debug and report it"
+
+
 def render_rows(
-    project: Project, rows, layout_name: str, language: str | None = None, debug: bool = False
+    project: Project, rows, layout_name: str, language: str | None = None, debug: bool = False, jobs: int = 1,
 ) -> Iterator[Rendered | tuple[int, str]]:
-    """Each row's handout in memory, or (row, message) for a bad row; the other rows go on."""
-    from handouts.pipeline import language_choice, render_in
+    """Each row's handout in memory, or (row, message) for a bad row; the other rows go on. Rows are
+    checked here one after another; with `jobs` > 1 their handouts are made by worker processes."""
+    from handouts.parallel import in_order
+    from handouts.pipeline import language_choice
     from handouts.render import page_count
 
+    _shared.update(project=project, debug=debug)
     checker = RowChecker(project, layout_name)
-    for number, row in rows:
-        try:
-            appointment = checker.parse(number, row)
-            name = appointment.layout or layout_name
-            layout = project.layout(name)  # loaded once per project
-            procedures = [project.procedure(code) for code in appointment.codes]
-            # The row's language column, else --language, else the layout's own.
-            languages = language_choice(appointment.language or language, None, layout)
-            pdf = render_in(project, procedures, layout, languages, appointment)
-        except HandoutsError as exc:
-            message = named("; ".join(exc.lines), row)
-            yield number, (message if message.startswith(f"row {number}") else f"row {number}: {message}")
+
+    def checked() -> Iterator[tuple[tuple, _Task | None]]:
+        """((row number, row, procedures or the message, task), task for a good row)"""
+        for number, row in rows:
+            try:
+                appointment = checker.parse(number, row)
+                name = appointment.layout or layout_name
+                layout = project.layout(name)  # loaded once per project
+                procedures = tuple(project.procedure(code) for code in appointment.codes)
+                # The row's language column, else --language, else the layout's own.
+                languages = language_choice(appointment.language or language, None, layout)
+            except HandoutsError as exc:
+                yield (number, row, "; ".join(exc.lines), None), None
+                continue
+            checker.used_ids[appointment.appointment_id] = number
+            task = _Task(number, appointment, name, languages)
+            yield (number, row, procedures, task), task
+
+    for (number, row, procedures, task), outcome in in_order(checked(), _render_task, 1 if debug else jobs):
+        message = procedures if task is None else outcome[1]
+        if message is None:
+            pdf = outcome[0]
+            yield Rendered(number, task.appointment, task.layout, pdf, page_count(pdf), procedures, task.languages,
+                           source_of(row))
             continue
-        except Exception as exc:  # noqa: BLE001 - one row's bug must not stop the day; no value is shown
-            if debug:
-                raise
-            yield number, f"row {number}: internal error ({type(exc).__name__}); run again with --debug and report it"
-            continue
-        checker.used_ids[appointment.appointment_id] = number
-        yield Rendered(number, appointment, name, pdf, page_count(pdf), tuple(procedures), languages, source_of(row))
+        message = named(message, row)
+        yield number, (message if message.startswith(f"row {number}") else f"row {number}: {message}")
 
 
 def file_name(appointment: Appointment) -> str:
@@ -325,13 +364,15 @@ def run_schedule(
     extras: tuple = (),  # callables given each handout made (--fhir-out, --ics)
     language: str | None = None,
     debug: bool = False,
+    jobs: int | None = None,
 ) -> ScheduleResult:
+    from handouts.parallel import workers
     from handouts.pipeline import save_personal
 
     result = ScheduleResult()
     used_layouts: list[str] = []
     rows = read_schedule(csv_path, read_rows, lambda: project.layout(layout_name).layout.timezone)
-    for item in render_rows(project, rows, layout_name, language, debug):
+    for item in render_rows(project, rows, layout_name, language, debug, workers(jobs)):
         if not isinstance(item, Rendered):
             result.failed.append(item)
             warn(item[1])
@@ -354,8 +395,13 @@ def run_schedule(
                                 appointment.codes, path, item.pages))
         say(f"row {item.row}: {project.display(path)}")
         del item, made  # only the file keeps the PDF
-        if len(result.done) % GC_EVERY == 0:
-            # ReportLab and pypdf leave reference cycles; collected now and then, memory stays flat.
+        if len(result.done) == 1:
+            # What the first handout loaded (modules, fonts, kept parses) lives as long as the process:
+            # set aside, the collections below look only at what later rows leave (~30 -> ~3 ms each).
+            gc.collect()
+            gc.freeze()
+        elif len(result.done) % GC_EVERY == 0:
+            # ReportLab leaves reference cycles; collected now and then, memory stays flat.
             gc.collect()
     result.skipped = list(getattr(rows, "skipped", []))
     if packet and result.done:

@@ -303,8 +303,10 @@ class Columns(Flowable):
         self.gap = gap
 
     def wrap(self, available_width, available_height):
-        # Each cell gets its column less the gap on its right, as the table's padding gave it.
-        self.heights = [cell.wrap(w - self.gap, available_height)[1] for cell, w in zip(self.cells, self.widths)]
+        # Each cell gets its column: the widths hold the gap to the right of every column but the last.
+        last = len(self.widths) - 1
+        self.heights = [cell.wrap(w - (self.gap if i < last else 0), available_height)[1]
+                        for i, (cell, w) in enumerate(zip(self.cells, self.widths))]
         self.width, self.height = sum(self.widths), max(self.heights)
         return self.width, self.height
 

@@ -292,39 +292,72 @@ def item_flowables(
     return out
 
 
-class Columns(Flowable):
-    """Flowables side by side, tops aligned: one row of a grid. (A one-row Table did the same at several
-    times the cost: tables measure every cell again to draw it.)"""
+class ColumnList(Flowable):
+    """Short list items in columns, read down the first column and then the next, the columns as even as
+    the items allow. At the end of a page it splits between items: the first part holds the items
+    that fit (in columns of their own), the rest go on, so the reading order is kept."""
 
-    def __init__(self, cells: list[Flowable], widths: list[float], gap: float):
+    def __init__(self, items: list[Flowable], columns: int, gap: float):
         super().__init__()
-        self.cells = cells
-        self.widths = widths
+        self.items = items
+        self.columns = columns
         self.gap = gap
+        self.spaceAfter = items[-1].getSpaceAfter()  # as a list in one column ends
+
+    def _measure(self, available_width: float) -> None:
+        self.column_width = (available_width - self.gap * (self.columns - 1)) / self.columns
+        self.heights = [item.wrap(self.column_width, 10**6)[1] for item in self.items]
+        self.spaces = [item.getSpaceAfter() for item in self.items]
+
+    def _layout(self, count: int) -> tuple[list[list[int]], float]:
+        """The first `count` items as columns of indexes, and the height of the tallest column."""
+        ends = [0.0]  # ends[i]: the height of items 0..i-1 stacked, each with the space after it
+        for i in range(count):
+            ends.append(ends[-1] + self.heights[i] + self.spaces[i])
+
+        def height(start: int, stop: int) -> float:  # items start..stop-1, without the last one's space
+            return ends[stop] - ends[start] - self.spaces[stop - 1] if stop > start else 0.0
+
+        if self.columns < 2 or count < 2:
+            return [list(range(count))], height(0, count)
+        # Two columns: the break that makes the taller one shortest (ties: the longer first column, so
+        # the eye finds the list's start at the top left and reads down).
+        cut = min(range(1, count), key=lambda c: (max(height(0, c), height(c, count)), -c))
+        return [list(range(cut)), list(range(cut, count))], max(height(0, cut), height(cut, count))
 
     def wrap(self, available_width, available_height):
-        # Each cell gets its column: the widths hold the gap to the right of every column but the last.
-        last = len(self.widths) - 1
-        self.heights = [cell.wrap(w - (self.gap if i < last else 0), available_height)[1]
-                        for i, (cell, w) in enumerate(zip(self.cells, self.widths))]
-        self.width, self.height = sum(self.widths), max(self.heights)
+        self._measure(available_width)
+        self.layout, self.height = self._layout(len(self.items))
+        self.width = available_width
         return self.width, self.height
 
+    def split(self, available_width, available_height):
+        self._measure(available_width)
+        fits = 0
+        for count in range(1, len(self.items) + 1):
+            if self._layout(count)[1] > available_height:
+                break
+            fits = count
+        if fits == 0 or fits == len(self.items):
+            return []
+        return [ColumnList(self.items[:fits], self.columns, self.gap),
+                ColumnList(self.items[fits:], self.columns, self.gap)]
+
     def draw(self):
-        x = 0.0
-        for cell, w, h in zip(self.cells, self.widths, self.heights):
-            cell.drawOn(self.canv, x, self.height - h)
-            x += w
+        for number, column in enumerate(self.layout):
+            x = number * (self.column_width + self.gap)
+            y = self.height
+            for i in column:
+                y -= self.heights[i]
+                self.items[i].drawOn(self.canv, x, y)
+                y -= self.spaces[i]
 
 
-def grid(flowables: list[Flowable], columns: int, width: float, gap: float, font: str) -> list[Flowable]:
-    """Short items side by side, so a list of short lines does not run down a whole page. One flowable per
-    row of items, so that a long list still breaks between rows at the end of a page."""
+def grid(flowables: list[Flowable], columns: int, gap: float) -> list[Flowable]:
+    """Short items side by side, so a list of short lines does not run down a whole page."""
     if columns < 2 or len(flowables) < 2:
         return flowables
-    column = (width - gap * (columns - 1)) / columns
-    widths = [column + (gap if i < columns - 1 else 0) for i in range(columns)]
-    return [Columns(flowables[i:i + columns], widths, gap) for i in range(0, len(flowables), columns)]
+    return [ColumnList(flowables, min(columns, 2), gap)]
 
 
 def block_flowables(block: doc.Block, styles: Styles, width: float) -> list[Flowable]:
@@ -333,7 +366,7 @@ def block_flowables(block: doc.Block, styles: Styles, width: float) -> list[Flow
         return [para(labelled(block.text, block.label), style)]
     if isinstance(block, doc.ItemList):
         columns = min(block.columns, styles.max_columns)
-        return grid(item_flowables(block.items, block.style, styles), columns, width, styles.size, styles.fonts.regular)
+        return grid(item_flowables(block.items, block.style, styles), columns, styles.size)
     if isinstance(block, doc.Subheading):
         return [CondPageBreak(styles.size * 4.0), para(markup(block.text), styles.subheading)]
     if isinstance(block, doc.Callout):
@@ -354,12 +387,14 @@ def callout_table(callout: doc.Callout, styles: Styles, width: float) -> Flowabl
     keep: list[tuple[int, int]] = []
     pad = styles.size * 0.75
     inner = width - 2 * pad
+    tiers = []
     for heading, items in callout.groups:
         keep.append((len(rows), len(rows) + 1))
+        tiers.append(len(rows))
         rows.append([para(markup(heading), styles.tier)])
         flowables = item_flowables(items, "bullet", styles, paragraph_style=styles.warning_item)
         columns = min(callout.columns, styles.max_columns)
-        rows.extend([flowable] for flowable in grid(flowables, columns, inner, styles.size, styles.fonts.regular))
+        rows.extend([flowable] for flowable in grid(flowables, columns, styles.size))
     rows.append([Spacer(1, styles.size * 0.3)])
     first_contact = len(rows)
     rows.extend([para(markup(line), styles.contact)] for line in callout.contacts)
@@ -378,6 +413,8 @@ def callout_table(callout: doc.Callout, styles: Styles, width: float) -> Flowabl
         ("NOSPLIT", (0, 0), (0, min(2, len(rows) - 1))),
     ]
     commands += [("NOSPLIT", (0, a), (0, min(b, len(rows) - 1))) for a, b in keep]
+    # A table cell drops a paragraph's space before it: each tier after the first gets it as padding.
+    commands += [("TOPPADDING", (0, row), (-1, row), styles.tier.spaceBefore * 1.5) for row in tiers[1:]]
     table.setStyle(TableStyle(commands))
     table.spaceBefore = styles.size
     return table

@@ -11,7 +11,7 @@ import io
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from reportlab.lib.styles import ParagraphStyle
-from reportlab.platypus import Paragraph
+from reportlab.platypus import Flowable, Paragraph
 
 from handouts import render
 from handouts.appointment import Appointment
@@ -77,3 +77,46 @@ def test_first_and_later_handouts_of_a_process_are_the_same_bytes(project):
     first = personal(project, "Ana Ruiz")
     personal(project, "Someone Else")  # fills the caches with other text
     assert personal(project, "Ana Ruiz") == first
+
+
+# Two-column lists: read down the first column, then the second; split between items at a page end.
+
+class Box(Flowable):
+    def __init__(self, height: float):
+        super().__init__()
+        self.box_height = height
+
+    def wrap(self, available_width, available_height):
+        return available_width, self.box_height
+
+    def getSpaceAfter(self):
+        return 2.0
+
+
+def test_two_columns_are_as_even_as_the_items_allow_the_first_not_shorter():
+    boxes = [Box(h) for h in (28, 14, 14, 28, 14)]
+    columns = render.ColumnList(boxes, 2, gap=12)
+    width, height = columns.wrap(400, 1000)
+    assert columns.layout == [[0, 1, 2], [3, 4]]  # 28+14+14 (+4) against 28+14 (+2)
+    assert height == 28 + 14 + 14 + 2 * 2
+    assert render.ColumnList([Box(14)] * 4, 2, 12).wrap(400, 1000)[1] == 14 * 2 + 2
+
+
+def test_a_column_list_splits_between_items_and_keeps_their_order():
+    boxes = [Box(14) for _ in range(10)]
+    first, rest = render.ColumnList(boxes, 2, gap=12).split(400, 50)
+    assert first.items == boxes[:6] and rest.items == boxes[6:]  # 3 rows of 14 + 2 spaces fit in 50
+    assert first.wrap(400, 50)[1] <= 50
+    assert render.ColumnList(boxes, 2, 12).split(400, 10) == []  # not even one item: all goes on
+
+
+def test_a_handouts_short_list_reads_down_then_across(project):
+    pdf = make_pdf(Project(project), ["64634"], "riverside-spine").pdf
+    words = pdfplumber.open(io.BytesIO(pdf)).pages[0].extract_words()
+    starts = {}
+    for i, word in enumerate(words[:-2]):
+        key = " ".join(w["text"] for w in words[i:i + 3])
+        starts.setdefault(key, word)
+    fever, pregnant, apnea = starts["Have a fever,"], starts["Are or might"], starts["Have sleep apnea,"]
+    assert fever["x0"] == pregnant["x0"] < apnea["x0"]  # the 1st and 2nd items in the left column
+    assert fever["top"] == apnea["top"] < pregnant["top"]  # the 4th item tops the right column

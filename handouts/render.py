@@ -86,44 +86,61 @@ def labelled(item_text: str, label: str | None) -> str:
 
 
 class Para(Paragraph):
-    """A paragraph that remembers its last wrap: tables, frames and the list markers ask a paragraph its
-    height several times at the same width, and breaking the lines again each time was a fifth of a render."""
+    """A paragraph that remembers how it was broken into lines. Tables, frames and the list markers ask a
+    paragraph its height several times at the same width; and the same sentence at the same width breaks
+    the same way on every handout, so for text without a patient's details that is kept per process."""
 
     _wrapped: tuple | None = None
+    _kept: tuple | None = None  # (markup, style) when the line breaks may be kept
 
     def wrap(self, available_width, available_height):
         # (split() may drop the broken lines, and then the paragraph must be measured again)
         if self._wrapped is not None and self._wrapped[0] == available_width and "blPara" in self.__dict__:
             return self._wrapped[1]
-        size = super().wrap(available_width, available_height)
-        self._wrapped = (available_width, size)
-        return size
+        key = (self._kept, available_width) if self._kept is not None else None
+        state = _BROKEN.get(key) if key is not None else None
+        if state is not None:
+            self.__dict__.update(state)  # the lines are only read when drawn or split: they can be shared
+        else:
+            super().wrap(available_width, available_height)
+            if key is not None:
+                _keep(_BROKEN, key, {name: self.__dict__[name] for name in _WRAP_STATE if name in self.__dict__})
+        self._wrapped = (available_width, (self.width, self.height))
+        return self._wrapped[1]
 
 
+# What Paragraph.wrap sets on the paragraph (ReportLab 4): the widths, the broken lines, the height.
+_WRAP_STATE = ("width", "_wrapWidths", "blPara", "height", "_width_max", "_splitLongWordCount", "_hyphenations")
+_KEPT_MAX = 4096
 _PARSED: OrderedDict = OrderedDict()  # (markup, style) -> ReportLab's parsed fragments
-_PARSED_MAX = 4096
+_BROKEN: OrderedDict = OrderedDict()  # ((markup, style), width) -> the paragraph's state after wrap
 # The appointment's details in the handout being drawn: a text holding one is never kept.
 _PRIVATE: ContextVar[tuple[str, ...]] = ContextVar("private", default=())
 
 
+def _keep(cache: OrderedDict, key, value) -> None:
+    cache[key] = value
+    if len(cache) > _KEPT_MAX:
+        cache.popitem(last=False)
+
+
 def para(text: str, style: ParagraphStyle) -> Para:
     """A paragraph, its markup parsed once per process and style: the same sentences come back on every
-    handout of a procedure (parsing was a sixth of a render). Text with a patient's details is not kept."""
+    handout of a procedure (parsing was a sixth of a render, breaking lines a fifth). Text with a
+    patient's details is not kept."""
+    private = any(value in text for value in _PRIVATE.get())
     if "<" not in text and "&" not in text:
         # Plain text: one fragment in the style's font and color, without the markup parser.
         plain = cleanBlockQuotedText(text)
-        return Para(plain, style, frags=[_plain_fragment(style).clone(text=plain)] if plain else [])
-    key = (text, style)
-    frags = _PARSED.get(key)
-    if frags is None:
-        paragraph = Para(text, style)
-        if any(value in text for value in _PRIVATE.get()):
-            return paragraph
-        _PARSED[key] = paragraph.frags
-        if len(_PARSED) > _PARSED_MAX:
-            _PARSED.popitem(last=False)
-        return paragraph
-    return Para(text, style, frags=frags)
+        paragraph = Para(plain, style, frags=[_plain_fragment(style).clone(text=plain)] if plain else [])
+    else:
+        frags = _PARSED.get((text, style))
+        paragraph = Para(text, style, frags=frags)  # parsed here when not kept
+        if frags is None and not private:
+            _keep(_PARSED, (text, style), paragraph.frags)
+    if not private:
+        paragraph._kept = (text, style)
+    return paragraph
 
 
 @lru_cache(maxsize=64)

@@ -68,11 +68,11 @@ def handout_spec(folder: Path) -> Path:
     project = Project(ROOT)
     layout = project.layout("riverside-spine")
     handout = compose(project.procedure("64634"), layout)
-    from handouts.render import _all_text
+    from handouts.render import all_text
 
     headings = {section.heading for section in handout.sections}
     # Every text the handout prints (the renderer's own list, as used for the glyph check), in order.
-    blocks = [("heading" if text in headings else "body", text) for _, text in _all_text(handout) if text.strip()]
+    blocks = [("heading" if text in headings else "body", text) for _, text in all_text(handout) if text.strip()]
     files = font_files(layout.layout.fonts.family)
     spec = {
         "regular": str(files[0]), "bold": str(files[1]), "size": layout.layout.fonts.base_size,

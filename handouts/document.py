@@ -15,7 +15,7 @@ class Item:
     text: str
     label: str | None = None  # shown in bold before the text
     children: tuple[Item, ...] = ()
-    icon: str | None = None  # a small picture beside the text (see handouts/icons.py)
+    icon: str | None = None  # a small picture beside the text (see handouts/render/icons.py)
 
 
 @dataclass(frozen=True)

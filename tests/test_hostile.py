@@ -102,7 +102,7 @@ def test_1_alias_bomb_in_a_procedure_is_a_clear_error(project):
 
 
 def test_2_header_fitting_measures_a_logarithmic_number_of_times(monkeypatch):
-    from handouts import render
+    from handouts.render import page as render
 
     calls = []
     measure = render.stringWidth

@@ -13,7 +13,7 @@ from hypothesis import strategies as st
 from reportlab.lib.styles import ParagraphStyle
 from reportlab.platypus import Flowable, Paragraph
 
-from handouts import render
+from handouts.render import flowables, styles, text as texts
 from handouts.appointment import Appointment
 from handouts.pipeline import make_pdf
 from handouts.project import Project
@@ -29,27 +29,27 @@ def fragments(paragraph) -> list[dict]:
 
 def test_plain_text_makes_the_fragments_the_parser_makes():
     for text in TRICKY:
-        assert fragments(render.para(text, STYLE)) == fragments(Paragraph(text, STYLE)), repr(text)
+        assert fragments(texts.para(text, STYLE)) == fragments(Paragraph(text, STYLE)), repr(text)
 
 
 @settings(max_examples=200, deadline=None)
 @given(st.text(alphabet=st.characters(blacklist_categories=("Cs", "Cc")), max_size=60))
 def test_any_plain_text_makes_the_parsers_fragments(text):
-    text = render.markup(text)
+    text = texts.markup(text)
     if "<" in text or "&" in text:
         return  # markup goes through the parser itself
-    assert fragments(render.para(text, STYLE)) == fragments(Paragraph(text, STYLE))
+    assert fragments(texts.para(text, STYLE)) == fragments(Paragraph(text, STYLE))
 
 
 def test_a_kept_parse_draws_what_a_fresh_parse_draws():
     text = "<b>Bring:</b> your medicines &amp; a list"
-    first, second = render.para(text, STYLE), render.para(text, STYLE)
+    first, second = texts.para(text, STYLE), texts.para(text, STYLE)
     assert fragments(first) == fragments(second) == fragments(Paragraph(text, STYLE))
     assert first.wrap(120, 500) == second.wrap(120, 500) == Paragraph(text, STYLE).wrap(120, 500)
 
 
 def test_a_remembered_wrap_is_measured_again_at_another_width():
-    paragraph = render.para("one two three four five six seven eight nine ten " * 3, STYLE)
+    paragraph = texts.para("one two three four five six seven eight nine ten " * 3, STYLE)
     narrow = paragraph.wrap(100, 1000)
     wide = paragraph.wrap(400, 1000)
     assert narrow[1] > wide[1]
@@ -66,15 +66,15 @@ def test_a_patients_details_are_not_kept_after_the_handout(project):
     pdf = personal(project, "Xiomara <Quillfeather> & Co")
     text = "".join(page.extract_text() for page in pdfplumber.open(io.BytesIO(pdf)).pages)
     assert "Xiomara <Quillfeather> & Co" in text and "Dr. Quentin Zephyr" in text
-    kept = " ".join([key[0] for key in render._PARSED] + [key[0][0] for key in render._BROKEN])
+    kept = " ".join([key[0] for key in texts._PARSED] + [key[0][0] for key in texts._BROKEN])
     assert kept and "Quillfeather" not in kept and "Zephyr" not in kept
 
 
 def test_first_and_later_handouts_of_a_process_are_the_same_bytes(project):
-    render._PARSED.clear()
-    render._BROKEN.clear()
-    render._plain_fragment.cache_clear()
-    render.styles_for.cache_clear()
+    texts._PARSED.clear()
+    texts._BROKEN.clear()
+    texts._plain_fragment.cache_clear()
+    styles.styles_for.cache_clear()
     first = personal(project, "Ana Ruiz")
     personal(project, "Someone Else")  # fills the caches with other text
     assert personal(project, "Ana Ruiz") == first
@@ -96,19 +96,19 @@ class Box(Flowable):
 
 def test_two_columns_are_as_even_as_the_items_allow_the_first_not_shorter():
     boxes = [Box(h) for h in (28, 14, 14, 28, 14)]
-    columns = render.ColumnList(boxes, 2, gap=12)
+    columns = flowables.ColumnList(boxes, 2, gap=12)
     width, height = columns.wrap(400, 1000)
     assert columns.layout == [[0, 1, 2], [3, 4]]  # 28+14+14 (+4) against 28+14 (+2)
     assert height == 28 + 14 + 14 + 2 * 2
-    assert render.ColumnList([Box(14)] * 4, 2, 12).wrap(400, 1000)[1] == 14 * 2 + 2
+    assert flowables.ColumnList([Box(14)] * 4, 2, 12).wrap(400, 1000)[1] == 14 * 2 + 2
 
 
 def test_a_column_list_splits_between_items_and_keeps_their_order():
     boxes = [Box(14) for _ in range(10)]
-    first, rest = render.ColumnList(boxes, 2, gap=12).split(400, 50)
+    first, rest = flowables.ColumnList(boxes, 2, gap=12).split(400, 50)
     assert first.items == boxes[:6] and rest.items == boxes[6:]  # 3 rows of 14 + 2 spaces fit in 50
     assert first.wrap(400, 50)[1] <= 50
-    assert render.ColumnList(boxes, 2, 12).split(400, 10) == []  # not even one item: all goes on
+    assert flowables.ColumnList(boxes, 2, 12).split(400, 10) == []  # not even one item: all goes on
 
 
 def test_a_handouts_short_list_reads_down_then_across(project):

@@ -10,7 +10,7 @@ import json
 from functools import lru_cache
 from pathlib import Path
 
-ICONS = Path(__file__).parent / "data" / "icons" / "icons.json"
+ICONS = Path(__file__).parents[1] / "data" / "icons" / "icons.json"
 NO = {"no_food"}  # drawn smaller, inside a circle with a slash: "do not"
 _PDF_OPS = {"M": "m", "L": "l", "C": "c"}
 

@@ -12,7 +12,6 @@ import hashlib
 import json
 import os
 import re
-import sys
 import time
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -229,27 +228,6 @@ def render_job(root: str, out_dir: str, layout_name: str, code: str, language: s
         "content_version": review.content_version,
         "render_ms": round((time.perf_counter() - started) * 1000, 1),
     }
-
-
-def _worker_start(parent: int) -> None:
-    """In each worker: die with the build. A forked worker inherits the build's stop handler, which
-    only sets a flag, so without this a killed build leaves workers that ignore SIGTERM and block for ever."""
-    import signal
-
-    signal.signal(signal.SIGTERM, signal.SIG_DFL)
-    # Ctrl-C reaches the whole process group: the build itself decides (finish the handout in hand);
-    # a worker killed mid-handout would only break the pool.
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
-    if sys.platform.startswith("linux"):
-        import ctypes
-
-        try:
-            libc = ctypes.CDLL(None, use_errno=True)
-            libc.prctl(1, signal.SIGKILL, 0, 0, 0)  # PR_SET_PDEATHSIG: the kernel kills us when the parent dies
-        except (OSError, AttributeError):
-            pass
-    if os.getppid() != parent:  # the build died before prctl took effect
-        os._exit(1)
 
 
 def _status(findings) -> str:
@@ -604,9 +582,11 @@ def _remove(out_dir: Path, entry: dict[str, Any]) -> None:
 
 
 def _run(project: Project, out_dir: Path, todo: list[Job], jobs: int | None) -> Iterator[tuple[Job, dict]]:
+    from handouts.parallel import workers as parallel_workers
+
     if not todo:
         return
-    workers = max(1, jobs or os.cpu_count() or 1)
+    workers = parallel_workers(jobs)
     root, out = str(project.root), str(out_dir)
     if workers == 1 or len(todo) < SMALL_BUILD:
         for job in todo:
@@ -615,14 +595,11 @@ def _run(project: Project, out_dir: Path, todo: list[Job], jobs: int | None) -> 
     # Chunks of one layout's handouts: each worker loads a layout once and renders several.
     size = max(1, min(16, len(todo) // (workers * 4)))
     chunks = [todo[i : i + size] for i in range(0, len(todo), size)]
-    import multiprocessing
-    from concurrent.futures import ProcessPoolExecutor  # only a big build needs the pool
     from concurrent.futures.process import BrokenProcessPool
 
-    context = multiprocessing.get_context("fork") if hasattr(os, "fork") else None
-    with ProcessPoolExecutor(
-        max_workers=workers, mp_context=context, initializer=_worker_start, initargs=(os.getpid(),)
-    ) as pool:
+    from handouts.parallel import pool as worker_pool  # only a big build needs the pool
+
+    with worker_pool(workers) as pool:
         args = [(root, out, [(job.layout, job.code, job.language) for job in chunk]) for chunk in chunks]
         try:
             for chunk, outcomes in zip(chunks, pool.map(_render_chunk, args)):

@@ -67,11 +67,26 @@ class Marked(Flowable):
         elif self.marker == "bullet":
             canvas.setFillColor(self.styles.accent)
             radius = style.fontSize * 0.16
-            canvas.circle(x + radius + 1.5, baseline + style.fontSize * 0.33, radius, stroke=0, fill=1)
+            canvas.addLiteral(_disc(x + radius + 1.5, baseline + style.fontSize * 0.33, radius))
         else:
             canvas.setFillColor(self.styles.accent)
             canvas.setFont(self.styles.fonts.bold, style.fontSize)
             canvas.drawString(x, baseline, self.marker)
+
+
+_KAPPA = 0.5523  # a quarter circle's Bézier control points sit this far along the tangents
+
+
+def _disc(x: float, y: float, r: float) -> str:
+    """A filled circle as PDF path operators (canvas.circle computes its arcs afresh for every bullet)."""
+    k = r * _KAPPA
+    return (
+        f"{x + r:.2f} {y:.2f} m "
+        f"{x + r:.2f} {y + k:.2f} {x + k:.2f} {y + r:.2f} {x:.2f} {y + r:.2f} c "
+        f"{x - k:.2f} {y + r:.2f} {x - r:.2f} {y + k:.2f} {x - r:.2f} {y:.2f} c "
+        f"{x - r:.2f} {y - k:.2f} {x - k:.2f} {y - r:.2f} {x:.2f} {y - r:.2f} c "
+        f"{x + k:.2f} {y - r:.2f} {x + r:.2f} {y - k:.2f} {x + r:.2f} {y:.2f} c f"
+    )
 
 
 def item_flowables(

@@ -368,19 +368,25 @@ PAGE_BUDGET = {"single": 2, "combined": 3, "large_print": 4}
 def page_findings(project, procedure: Procedure, file: str, layout_names: list[str], report: Report) -> None:
     """Render the handout in each layout (normal and large print) and hold it to its page budget."""
     from handouts.pipeline import render_pdf
-    from handouts.render import page_count
 
     for name in layout_names:
         layout = project.layout(name)
-        for large, budget in ((False, PAGE_BUDGET["single"]), (True, PAGE_BUDGET["large_print"])):
-            pages = page_count(render_pdf([procedure], layout, None, large))
-            report.pages[name + (" large print" if large else "")] = pages
-            if pages > budget:
-                what = "large print" if large else "normal size"
-                report.findings.append(Finding(
-                    "warning", "page-budget", file, f"layout {name}",
-                    f"{pages} pages in {what} (budget {budget}); shorten the patient text or drop a section",
-                ))
+        budget_findings(lambda large: render_pdf([procedure], layout, None, large), name, file, report,
+                        "shorten the patient text or drop a section")
+
+
+def budget_findings(pdf_of, name: str, file: str, report, advice: str) -> None:
+    """Hold the handout made by `pdf_of(large_print)` to its page budgets, normal size and large print."""
+    from handouts.render import page_count
+
+    for large, budget in ((False, PAGE_BUDGET["single"]), (True, PAGE_BUDGET["large_print"])):
+        pages = page_count(pdf_of(large))
+        report.pages[name + (" large print" if large else "")] = pages
+        if pages > budget:
+            what = "large print" if large else "normal size"
+            report.findings.append(Finding(
+                "warning", "page-budget", file, f"layout {name}", f"{pages} pages in {what} (budget {budget}); {advice}",
+            ))
 
 
 def lint_project(project, codes: list[str], layout_names: list[str] | None, today: dt.date | None = None):

@@ -265,21 +265,17 @@ def lint_translations(project, codes: list[str], language: str, layout_names: li
 
 
 def _pages(project, procedure, language: str, layout_names: list[str], report: TranslationReport) -> None:
-    from handouts.content.lint import PAGE_BUDGET
+    from handouts.content.lint import budget_findings
     from handouts.errors import HandoutsError
     from handouts.pipeline import render_in
-    from handouts.render import page_count
 
     for name in layout_names:
         try:
-            pages = page_count(render_in(project, [procedure], project.layout(name), (language,)))
+            layout = project.layout(name)
+            budget_findings(lambda large: render_in(project, [procedure], layout, (language,), None, large),
+                            name, report.file, report, "shorten the translation")
         except HandoutsError as exc:
             report.findings.append(Finding("error", "layout", report.file, f"layout {name}", exc.lines[0]))
-            continue
-        report.pages[name] = pages
-        if pages > PAGE_BUDGET["single"]:
-            report.findings.append(Finding("warning", "page-budget", report.file, f"layout {name}",
-                                           f"{pages} pages (budget {PAGE_BUDGET['single']}); shorten the translation"))
 
 
 def format_translation_report(report: TranslationReport) -> list[str]:

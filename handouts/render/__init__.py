@@ -9,7 +9,7 @@ from __future__ import annotations
 import io
 
 from reportlab import rl_config
-from reportlab.platypus import BaseDocTemplate, Flowable, NextPageTemplate, PageTemplate, Spacer
+from reportlab.platypus import BaseDocTemplate, Flowable, NextPageTemplate, PageTemplate
 
 from handouts import document as doc
 from handouts.fonts import font_family
@@ -78,5 +78,4 @@ def story(handout: doc.Handout, styles: Styles, width: float) -> list[Flowable]:
         out.extend(block_flowables(block, styles, width))
     for section in handout.sections:
         out.extend(section_flowables(section, styles, width))
-    out.append(Spacer(1, 1))
     return out

@@ -225,7 +225,7 @@ def callout_table(callout: doc.Callout, styles: Styles, width: float) -> Flowabl
     ]
     commands += [("NOSPLIT", (0, a), (0, min(b, len(rows) - 1))) for a, b in keep]
     # A table cell drops a paragraph's space before it: each tier after the first gets it as padding.
-    commands += [("TOPPADDING", (0, row), (-1, row), styles.tier.spaceBefore * 1.5) for row in tiers[1:]]
+    commands += [("TOPPADDING", (0, row), (-1, row), styles.tier.spaceBefore) for row in tiers[1:]]
     table.setStyle(TableStyle(commands))
     table.spaceBefore = styles.size
     return table

@@ -87,8 +87,8 @@ def test_make_a_patients_handout(server, page):
     page.goto(base + "/")
     assert page.locator("#layout").input_value() == "riverside-spine"  # the clinic's default
     page.locator("#procedure").type("nerve block")
-    page.wait_for_selector("#suggestions li")
-    assert "01992" in page.locator("#suggestions li").first.inner_text()
+    # The list follows each key press: wait for the answer to the whole words, not an earlier one.
+    expect(page.locator("#suggestions li").first).to_contain_text("01992")
     page.keyboard.press("Enter")  # picks the highlighted procedure
     page.locator("#procedure").type("77003")
     # The list follows each key press: wait for the answer to the whole code, not an earlier one.
@@ -132,7 +132,7 @@ def test_a_bad_date_is_shown_beside_the_date(server, page):
     base, _ = server
     page.goto(base + "/")
     page.locator("#procedure").type("64634")
-    page.wait_for_selector("#suggestions li")
+    expect(page.locator("#suggestions li").first).to_contain_text("64634")
     page.keyboard.press("Enter")
     page.fill("#patient", "James Okafor")
     page.fill("#time", "08:30")

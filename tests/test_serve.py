@@ -3,6 +3,7 @@ beside their fields, and a server that keeps working while its files change."""
 
 from __future__ import annotations
 
+import hashlib
 import logging
 import re
 import subprocess
@@ -11,11 +12,12 @@ from pathlib import Path
 
 import pytest
 
-from conftest import files_under, pdf_text, run
+from conftest import files_under, pdf_reader, pdf_text, run
 
 pytest.importorskip("starlette")
 from starlette.testclient import TestClient  # noqa: E402
 
+from handouts import record  # noqa: E402
 from handouts.errors import HandoutsError  # noqa: E402
 from handouts.serve.app import create_app  # noqa: E402
 from handouts.serve.config import Settings, check_bind  # noqa: E402
@@ -152,9 +154,15 @@ def test_the_patients_name_is_not_in_the_log_nor_on_disk(client, project, caplog
     assert any('"POST /handout.pdf" 200' in line for line in access)
     assert any('"GET /api/procedures" 200' in line for line in access)  # the path, without the query
     ours = "\n".join(r.getMessage() for r in caplog.records if not r.name.startswith(("httpx", "httpcore")))
-    for forbidden in (PATIENT, "Zelda", "Quackenbush", "Maria Lopez", "Suite 200"):
+    names = (PATIENT, "Zelda", "Quackenbush", "Maria Lopez", "James Okafor", "Grace Kim")
+    for forbidden in (*names, "Suite 200"):
         assert forbidden not in ours
-    assert files_under(project / "output") == []
+    # On disk: only the education record (SQLite and its write-ahead log), owner-only, without a name.
+    written = files_under(project / "output")
+    assert written and all(p.name.startswith("education-record.sqlite3") for p in written)
+    for path in written:
+        assert path.stat().st_mode & 0o077 == 0
+        assert not any(name.encode() in path.read_bytes() for name in names)
 
 
 # ---------------------------------------------------------------- the handout
@@ -253,6 +261,36 @@ def test_the_clinics_default_layout_is_preselected(project):
         assert re.search(r'<option value="northgate-pain" selected>', c.get("/").text)
 
 
+def test_a_handout_given_is_on_record_and_a_preview_is_not(client, project, tmp_path):
+    output = project / "output"
+    assert post(client, "/api/preview", PERSON).status_code == 200
+    assert record.entries(output) == []  # looked at on screen, never given
+    downloaded = post(client, "/handout.pdf", PERSON)
+    printed = post(client, "/handout.pdf", {**PERSON, "action": "print"})
+    post(client, "/handout.pdf", {"codes": "64634", "layout": "default"})  # no patient: not a personal handout
+    entries = record.entries(output)
+    assert len(entries) == 2 and [e.program for e in entries] == ["serve", "serve"]
+    entry = entries[0]
+    assert (entry.source_format, entry.codes, entry.layout, entry.language) == ("form", ("01992", "77003"), "riverside-spine", "en")
+    assert entry.appointment_start.startswith("2026-12-03T07:45:00") and entry.patient_name is None
+    assert entry.pdf_sha256 == hashlib.sha256(downloaded.content).hexdigest() == entries[1].pdf_sha256
+    assert entry.pages == len(pdf_reader(downloaded.content).pages) and printed.content == downloaded.content
+    assert [p.code for p in entry.procedures] == ["01992", "77003"]
+    given = tmp_path / "given.pdf"
+    given.write_bytes(downloaded.content)
+    verified = run(project, "record", "verify", str(given))
+    assert verified.exit_code == 0, verified.output
+
+
+def test_a_handout_that_cannot_be_recorded_is_not_given(client, project):
+    (project / "output").mkdir(exist_ok=True)
+    (project / "output" / "education-record.sqlite3").mkdir()  # the record cannot be opened
+    refused = post(client, "/handout.pdf", PERSON)
+    assert refused.status_code == 400 and refused.headers["content-type"].startswith("text/html")
+    assert "education-record.sqlite3: cannot open the education record" in refused.text
+    assert post(client, "/api/preview", PERSON).status_code == 200  # the preview still works
+
+
 # ---------------------------------------------------------------- keeps working
 
 
@@ -321,8 +359,12 @@ def test_a_days_schedule_gives_each_pdf_and_the_packet(client, project, tmp_path
     packet = client.get(links[0])
     assert packet.headers["content-disposition"] == 'attachment; filename="2026-12-03-packet.pdf"'
     assert packet.content == (tmp_path / "cli" / "2026-12-03-packet.pdf").read_bytes()
-    # The page wrote nothing; the command line's run recorded its handouts in the education record.
+    # The page wrote nothing but the education record: each row's handout, as the command line records it.
     assert [p for p in files_under(project / "output") if not p.name.startswith("education-record")] == []
+    web = [e for e in record.entries(project / "output") if e.program == "serve"]
+    assert [e.appointment_id for e in web] == ["A1001", "A1002", "A1003", "A1004", "A1005"]
+    assert {e.source_format for e in web} == {"csv"} and {e.patient_name for e in web} == {None}
+    assert web[0].pdf_sha256 == hashlib.sha256(one.content).hexdigest() and web[0].file is None
 
 
 @pytest.mark.parametrize(

@@ -106,8 +106,11 @@ def read_form(form, content: Content, settings: Settings) -> tuple[HandoutForm, 
     return parsed, outcome
 
 
-def make(content: Content, handout_form: HandoutForm, outcome: Outcome) -> Outcome:
-    """Render the handout the CLI would render for these values, or collect every error by field."""
+def make(content: Content, handout_form: HandoutForm, outcome: Outcome, for_patient: bool = False) -> Outcome:
+    """Render the handout the CLI would render for these values, or collect every error by field.
+
+    `for_patient`: the PDF goes to the patient (Download, Print), so a personal one is added to the education
+    record first, as `handouts render` does; a preview is only looked at on screen and is not."""
     from handouts.appointment import from_mapping
     from handouts.pipeline import default_output, is_past, language_choice, render_handout, render_in
 
@@ -146,6 +149,8 @@ def make(content: Content, handout_form: HandoutForm, outcome: Outcome) -> Outco
     except HandoutsError as exc:
         outcome.add(exc.lines, values, "language" if "language" in exc.lines[0] else GENERAL)
         return outcome
+    if for_patient and appointment is not None and not _recorded(project, outcome, procedures, layout, appointment, languages):
+        return outcome
     outcome.filename = default_output(project, procedures, layout.name, appointment, languages).name
     outcome.box_title, outcome.box = _box(handout, layout.wording)
     if appointment is not None and is_past(appointment, layout):
@@ -153,6 +158,24 @@ def make(content: Content, handout_form: HandoutForm, outcome: Outcome) -> Outco
             f"the appointment date {appointment.date.isoformat()} is in the past; is it a typo? The handout was made anyway."
         ]
     return outcome
+
+
+def _recorded(project, outcome: Outcome, procedures, layout, appointment, languages) -> bool:
+    """On record before the PDF leaves the server (the record write is ~1 ms, a commit in SQLite's WAL);
+    a record that cannot be written is an error, and no PDF is given without it."""
+    from dataclasses import replace
+
+    from handouts.feeds.rows import Source
+    from handouts.pipeline import record_personal
+
+    try:
+        record_personal(project, outcome.pdf, procedures, layout, replace(appointment, language="+".join(languages)),
+                        Source("form"), program="serve")
+    except HandoutsError as exc:
+        outcome.add(exc.lines, {}, GENERAL)
+        outcome.pdf = None
+        return False
+    return True
 
 
 def _box(handout, wording: dict[str, str]) -> tuple[str, list[tuple[str, str, str]]]:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import os
 import re
 import subprocess
 import sys
@@ -315,6 +316,92 @@ def test_edits_are_picked_up_and_a_broken_file_never_stops_the_server(client, pr
     assert client.get("/api/procedures?q=6463").json()[0]["error"]
     layout.write_text(original)
     assert post(client, "/handout.pdf", PERSON).content == first.content
+
+
+def served(project: Path, port: int, workers: int) -> subprocess.Popen:
+    import http.client
+    import time
+
+    server = subprocess.Popen(
+        [sys.executable, "-m", "handouts", "--project", str(project), "serve", "--port", str(port), "--workers", str(workers)],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, start_new_session=True,
+        env={**os.environ, "PYTHONUNBUFFERED": "1"},
+    )
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline and server.poll() is None:
+        try:  # it listens at once, and answers once its render processes are warm
+            connection = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+            connection.request("GET", "/")
+            if connection.getresponse().status == 200:
+                return server
+        except OSError:
+            time.sleep(0.1)
+    server.kill()
+    pytest.fail(f"handouts serve did not start: {server.communicate()[1]}")
+
+
+def at_once(port: int, count: int, form: dict, path: str = "/handout.pdf") -> list[tuple[int, bytes]]:
+    """`count` requests at the same moment, each on its own connection (so the workers share them)."""
+    import http.client
+    from concurrent.futures import ThreadPoolExecutor
+    from urllib.parse import urlencode
+
+    def one(_):
+        connection = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+        connection.request("GET", "/")
+        opened = connection.getresponse()
+        opened.read()
+        cookie = re.search(r"handouts_csrf=([^;]+)", opened.getheader("set-cookie")).group(1)
+        connection.request("POST", path, urlencode({**form, "csrf_token": cookie}, doseq=True),
+                           {"Content-Type": "application/x-www-form-urlencoded", "Cookie": f"handouts_csrf={cookie}"})
+        response = connection.getresponse()
+        return response.status, response.read()
+
+    with ThreadPoolExecutor(count) as pool:
+        return list(pool.map(one, range(count)))
+
+
+def alive(pid: int) -> bool:
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0] != "Z"
+    except OSError:
+        return False
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="uses /proc")
+def test_every_render_process_picks_up_edits_and_ctrl_c_stops_them_all(project):
+    import signal
+    import socket
+    import time
+    from pathlib import Path as P
+
+    with socket.socket() as free:
+        free.bind(("127.0.0.1", 0))
+        port = free.getsockname()[1]
+    server = served(project, port, workers=2)
+    try:
+        workers = [int(c) for c in P(f"/proc/{server.pid}/task/{server.pid}/children").read_text().split()]
+        assert len(workers) >= 2  # the render processes (and multiprocessing's resource tracker)
+        first = at_once(port, 4, PERSON)
+        assert [status for status, _ in first] == [200] * 4
+        layout = project / "layouts" / "riverside-spine" / "layout.yaml"
+        original = layout.read_text()
+        layout.write_text(original.replace("name: Riverside Spine Center", "name: Riverside Lakes Clinic"))
+        assert all("Riverside Lakes Clinic" in pdf_text(pdf) for _, pdf in at_once(port, 4, PERSON))
+        layout.write_text(original.replace('primary: "#143D59"', "primary: navyish"))
+        broken = at_once(port, 4, PERSON, "/api/preview")
+        assert {status for status, _ in broken} == {422} and all(b"colors.primary" in body for _, body in broken)
+        assert {status for status, _ in at_once(port, 4, {**PERSON, "layout": "northgate-pain"})} == {200}
+        layout.write_text(original)
+        assert {pdf for _, pdf in at_once(port, 4, PERSON)} == {first[0][1]}
+    finally:
+        os.killpg(server.pid, signal.SIGINT)  # Ctrl-C in a terminal reaches the whole process group
+        out, err = server.communicate(timeout=15)
+    assert "Traceback" not in err and PERSON["patient"] not in err
+    deadline = time.monotonic() + 5
+    while time.monotonic() < deadline and any(alive(pid) for pid in workers):
+        time.sleep(0.1)
+    assert [(pid, P(f"/proc/{pid}/cmdline").read_bytes()) for pid in workers if alive(pid)] == []
 
 
 def test_odd_input_is_a_4xx_never_a_500(client):

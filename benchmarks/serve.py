@@ -1,15 +1,21 @@
 """Time `handouts serve` making a personal handout, with 8 clients at once.
 
-Starts a real server on 127.0.0.1 (a free port), then 8 client threads, each with its own kept-alive
-connection, POST the handout form and read the PDF back:
+Starts a real server on 127.0.0.1 (a free port) on a project of its own (`handouts init` in a temporary
+folder: the server records each handout it gives, and the repository's record stays clean), then 8
+client threads, each with its own kept-alive connection, POST the handout form with a different
+patient each time (nothing can be served from a cache) and read the PDF back:
 
 - paced: each client asks every 250 ms (8 front-desk staff typing, the page asking on each pause: 32/s);
-- flat out: each client asks again as soon as its answer arrives (the most the server can do).
+- flat out: each client asks again as soon as its answer arrives (the most the server can do; with 8
+  clients on 2 cores its p50 is about 8 x CPU per request / 2, whatever the server does).
 
 Also times the page's live preview (JSON, then the first page's PNG). Traffic only to 127.0.0.1 and a
-fixed number of requests. Prints p50/p99 per scenario; target p50 <= 50 ms, p99 <= 200 ms.
+fixed number of requests. Prints p50/p99 per scenario (target p50 <= 50 ms, p99 <= 200 ms), and splits
+the cost: the render's share (the same handout drawn in this process, no server, in the same run) and
+the server's (one client alone minus that; and the CPU per request of the server process apart from
+its render workers').
 
-    python benchmarks/serve.py [--requests 60] [--clients 8]
+    python benchmarks/serve.py [--requests 60] [--clients 8] [--workers N]
 """
 
 from __future__ import annotations

@@ -290,6 +290,9 @@ def test_a_handout_that_cannot_be_recorded_is_not_given(client, project):
     assert refused.status_code == 400 and refused.headers["content-type"].startswith("text/html")
     assert "education-record.sqlite3: cannot open the education record" in refused.text
     assert post(client, "/api/preview", PERSON).status_code == 200  # the preview still works
+    day = upload(client, (project / "examples" / "schedule-2026-12-03.csv").read_bytes())
+    assert "0 handouts made, 5 rows with errors" in day.text and "cannot open the education record" in day.text
+    assert re.findall(r'href="(/day/[^/"]+/[^"]+\.pdf)"', day.text) == []
 
 
 # ---------------------------------------------------------------- keeps working

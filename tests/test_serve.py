@@ -534,3 +534,30 @@ def test_a_port_in_use_is_one_clear_line():
         port = taken.getsockname()[1]
         with pytest.raises(HandoutsError, match=f"--port {port}: cannot listen there .*choose another --port"):
             bind("127.0.0.1", port)
+
+
+def test_connections_send_at_once_without_waiting_for_acks():
+    """The listening socket says TCP, so asyncio turns Nagle off on each connection (TCP_NODELAY):
+    without it a PDF's last segment waited for the browser's delayed ACK, 40 ms a request."""
+    import asyncio
+    import socket
+
+    from handouts.serve.server import bind
+
+    async def accepted_nodelay() -> int:
+        seen = asyncio.get_running_loop().create_future()
+
+        def on_connect(reader, writer):
+            seen.set_result(writer.get_extra_info("socket").getsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY))
+            writer.close()
+
+        listening = bind("127.0.0.1", 0)
+        server = await asyncio.start_server(on_connect, sock=listening)
+        _, writer = await asyncio.open_connection(*listening.getsockname())
+        try:
+            return await asyncio.wait_for(seen, 5)
+        finally:
+            writer.close()
+            server.close()
+
+    assert asyncio.run(accepted_nodelay()) == 1

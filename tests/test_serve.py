@@ -272,7 +272,8 @@ def test_a_handout_given_is_on_record_and_a_preview_is_not(client, project, tmp_
     entries = record.entries(output)
     assert len(entries) == 2 and [e.program for e in entries] == ["serve", "serve"]
     entry = entries[0]
-    assert (entry.source_format, entry.codes, entry.layout, entry.language) == ("form", ("01992", "77003"), "riverside-spine", "en")
+    assert (entry.source_format, entry.codes, entry.layout) == ("form", ("01992", "77003"), "riverside-spine")
+    assert entry.language == "en"
     assert entry.appointment_start.startswith("2026-12-03T07:45:00") and entry.patient_name is None
     assert entry.pdf_sha256 == hashlib.sha256(downloaded.content).hexdigest() == entries[1].pdf_sha256
     assert entry.pages == len(pdf_reader(downloaded.content).pages) and printed.content == downloaded.content
@@ -281,6 +282,26 @@ def test_a_handout_given_is_on_record_and_a_preview_is_not(client, project, tmp_
     given.write_bytes(downloaded.content)
     verified = run(project, "record", "verify", str(given))
     assert verified.exit_code == 0, verified.output
+
+
+def test_a_handout_in_the_patients_language_is_the_clis_and_is_drawn_once(client, project, tmp_path, monkeypatch):
+    import handouts.render
+
+    spanish = {**PERSON, "language": "es"}
+    drawn = []
+    real = handouts.render.render
+    monkeypatch.setattr(handouts.render, "render", lambda handout, *a, **k: drawn.append(1) or real(handout, *a, **k))
+    web = post(client, "/handout.pdf", spanish)
+    assert web.status_code == 200 and len(drawn) == 1  # the English box is not drawn for a download
+    result = run(project, "render", "01992", "77003", "-l", "riverside-spine", "--language", "es", "--patient", PATIENT,
+                 "--date", "2026-12-03", "--time", "07:45", "--provider", "Dr. Chen", "--location", "Suite 200",
+                 "-o", str(tmp_path / "es.pdf"))
+    assert result.exit_code == 0, result.output
+    assert web.content == (tmp_path / "es.pdf").read_bytes() and "Página 1 de" in pdf_text(web.content)
+    drawn.clear()
+    preview = post(client, "/api/preview", spanish).json()
+    assert len(drawn) == 1 and preview["box_title"] == "Your appointment"  # the page's box: the layout's language
+    assert record.entries(project / "output")[-1].language == "es"
 
 
 def test_a_handout_that_cannot_be_recorded_is_not_given(client, project):
@@ -326,7 +347,8 @@ def served(project: Path, port: int, workers: int) -> subprocess.Popen:
     import time
 
     server = subprocess.Popen(
-        [sys.executable, "-m", "handouts", "--project", str(project), "serve", "--port", str(port), "--workers", str(workers)],
+        [sys.executable, "-m", "handouts", "--project", str(project), "serve", "--port", str(port),
+         "--workers", str(workers)],
         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, start_new_session=True,
         env={**os.environ, "PYTHONUNBUFFERED": "1"},
     )

@@ -3,7 +3,9 @@ beside their fields, and a server that keeps working while its files change."""
 
 from __future__ import annotations
 
+import hashlib
 import logging
+import os
 import re
 import subprocess
 import sys
@@ -11,11 +13,12 @@ from pathlib import Path
 
 import pytest
 
-from conftest import files_under, pdf_text, run
+from conftest import files_under, pdf_reader, pdf_text, run
 
 pytest.importorskip("starlette")
 from starlette.testclient import TestClient  # noqa: E402
 
+from handouts import record  # noqa: E402
 from handouts.errors import HandoutsError  # noqa: E402
 from handouts.serve.app import create_app  # noqa: E402
 from handouts.serve.config import Settings, check_bind  # noqa: E402
@@ -152,9 +155,15 @@ def test_the_patients_name_is_not_in_the_log_nor_on_disk(client, project, caplog
     assert any('"POST /handout.pdf" 200' in line for line in access)
     assert any('"GET /api/procedures" 200' in line for line in access)  # the path, without the query
     ours = "\n".join(r.getMessage() for r in caplog.records if not r.name.startswith(("httpx", "httpcore")))
-    for forbidden in (PATIENT, "Zelda", "Quackenbush", "Maria Lopez", "Suite 200"):
+    names = (PATIENT, "Zelda", "Quackenbush", "Maria Lopez", "James Okafor", "Grace Kim")
+    for forbidden in (*names, "Suite 200"):
         assert forbidden not in ours
-    assert files_under(project / "output") == []
+    # On disk: only the education record (SQLite and its write-ahead log), owner-only, without a name.
+    written = files_under(project / "output")
+    assert written and all(p.name.startswith("education-record.sqlite3") for p in written)
+    for path in written:
+        assert path.stat().st_mode & 0o077 == 0
+        assert not any(name.encode() in path.read_bytes() for name in names)
 
 
 # ---------------------------------------------------------------- the handout
@@ -253,6 +262,60 @@ def test_the_clinics_default_layout_is_preselected(project):
         assert re.search(r'<option value="northgate-pain" selected>', c.get("/").text)
 
 
+def test_a_handout_given_is_on_record_and_a_preview_is_not(client, project, tmp_path):
+    output = project / "output"
+    assert post(client, "/api/preview", PERSON).status_code == 200
+    assert record.entries(output) == []  # looked at on screen, never given
+    downloaded = post(client, "/handout.pdf", PERSON)
+    printed = post(client, "/handout.pdf", {**PERSON, "action": "print"})
+    post(client, "/handout.pdf", {"codes": "64634", "layout": "default"})  # no patient: not a personal handout
+    entries = record.entries(output)
+    assert len(entries) == 2 and [e.program for e in entries] == ["serve", "serve"]
+    entry = entries[0]
+    assert (entry.source_format, entry.codes, entry.layout) == ("form", ("01992", "77003"), "riverside-spine")
+    assert entry.language == "en"
+    assert entry.appointment_start.startswith("2026-12-03T07:45:00") and entry.patient_name is None
+    assert entry.pdf_sha256 == hashlib.sha256(downloaded.content).hexdigest() == entries[1].pdf_sha256
+    assert entry.pages == len(pdf_reader(downloaded.content).pages) and printed.content == downloaded.content
+    assert [p.code for p in entry.procedures] == ["01992", "77003"]
+    given = tmp_path / "given.pdf"
+    given.write_bytes(downloaded.content)
+    verified = run(project, "record", "verify", str(given))
+    assert verified.exit_code == 0, verified.output
+
+
+def test_a_handout_in_the_patients_language_is_the_clis_and_is_drawn_once(client, project, tmp_path, monkeypatch):
+    import handouts.render
+
+    spanish = {**PERSON, "language": "es"}
+    drawn = []
+    real = handouts.render.render
+    monkeypatch.setattr(handouts.render, "render", lambda handout, *a, **k: drawn.append(1) or real(handout, *a, **k))
+    web = post(client, "/handout.pdf", spanish)
+    assert web.status_code == 200 and len(drawn) == 1  # the English box is not drawn for a download
+    result = run(project, "render", "01992", "77003", "-l", "riverside-spine", "--language", "es", "--patient", PATIENT,
+                 "--date", "2026-12-03", "--time", "07:45", "--provider", "Dr. Chen", "--location", "Suite 200",
+                 "-o", str(tmp_path / "es.pdf"))
+    assert result.exit_code == 0, result.output
+    assert web.content == (tmp_path / "es.pdf").read_bytes() and "Página 1 de" in pdf_text(web.content)
+    drawn.clear()
+    preview = post(client, "/api/preview", spanish).json()
+    assert len(drawn) == 1 and preview["box_title"] == "Your appointment"  # the page's box: the layout's language
+    assert record.entries(project / "output")[-1].language == "es"
+
+
+def test_a_handout_that_cannot_be_recorded_is_not_given(client, project):
+    (project / "output").mkdir(exist_ok=True)
+    (project / "output" / "education-record.sqlite3").mkdir()  # the record cannot be opened
+    refused = post(client, "/handout.pdf", PERSON)
+    assert refused.status_code == 400 and refused.headers["content-type"].startswith("text/html")
+    assert "education-record.sqlite3: cannot open the education record" in refused.text
+    assert post(client, "/api/preview", PERSON).status_code == 200  # the preview still works
+    day = upload(client, (project / "examples" / "schedule-2026-12-03.csv").read_bytes())
+    assert "0 handouts made, 5 rows with errors" in day.text and "cannot open the education record" in day.text
+    assert re.findall(r'href="(/day/[^/"]+/[^"]+\.pdf)"', day.text) == []
+
+
 # ---------------------------------------------------------------- keeps working
 
 
@@ -277,6 +340,93 @@ def test_edits_are_picked_up_and_a_broken_file_never_stops_the_server(client, pr
     assert client.get("/api/procedures?q=6463").json()[0]["error"]
     layout.write_text(original)
     assert post(client, "/handout.pdf", PERSON).content == first.content
+
+
+def served(project: Path, port: int, workers: int) -> subprocess.Popen:
+    import http.client
+    import time
+
+    server = subprocess.Popen(
+        [sys.executable, "-m", "handouts", "--project", str(project), "serve", "--port", str(port),
+         "--workers", str(workers)],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, start_new_session=True,
+        env={**os.environ, "PYTHONUNBUFFERED": "1"},
+    )
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline and server.poll() is None:
+        try:  # it listens at once, and answers once its render processes are warm
+            connection = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+            connection.request("GET", "/")
+            if connection.getresponse().status == 200:
+                return server
+        except OSError:
+            time.sleep(0.1)
+    server.kill()
+    pytest.fail(f"handouts serve did not start: {server.communicate()[1]}")
+
+
+def at_once(port: int, count: int, form: dict, path: str = "/handout.pdf") -> list[tuple[int, bytes]]:
+    """`count` requests at the same moment, each on its own connection (so the workers share them)."""
+    import http.client
+    from concurrent.futures import ThreadPoolExecutor
+    from urllib.parse import urlencode
+
+    def one(_):
+        connection = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+        connection.request("GET", "/")
+        opened = connection.getresponse()
+        opened.read()
+        cookie = re.search(r"handouts_csrf=([^;]+)", opened.getheader("set-cookie")).group(1)
+        connection.request("POST", path, urlencode({**form, "csrf_token": cookie}, doseq=True),
+                           {"Content-Type": "application/x-www-form-urlencoded", "Cookie": f"handouts_csrf={cookie}"})
+        response = connection.getresponse()
+        return response.status, response.read()
+
+    with ThreadPoolExecutor(count) as pool:
+        return list(pool.map(one, range(count)))
+
+
+def alive(pid: int) -> bool:
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0] != "Z"
+    except OSError:
+        return False
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="uses /proc")
+def test_every_render_process_picks_up_edits_and_ctrl_c_stops_them_all(project):
+    import signal
+    import socket
+    import time
+    from pathlib import Path as P
+
+    with socket.socket() as free:
+        free.bind(("127.0.0.1", 0))
+        port = free.getsockname()[1]
+    server = served(project, port, workers=2)
+    try:
+        workers = [int(c) for c in P(f"/proc/{server.pid}/task/{server.pid}/children").read_text().split()]
+        assert len(workers) >= 2  # the render processes (and multiprocessing's resource tracker)
+        first = at_once(port, 4, PERSON)
+        assert [status for status, _ in first] == [200] * 4
+        layout = project / "layouts" / "riverside-spine" / "layout.yaml"
+        original = layout.read_text()
+        layout.write_text(original.replace("name: Riverside Spine Center", "name: Riverside Lakes Clinic"))
+        assert all("Riverside Lakes Clinic" in pdf_text(pdf) for _, pdf in at_once(port, 4, PERSON))
+        layout.write_text(original.replace('primary: "#143D59"', "primary: navyish"))
+        broken = at_once(port, 4, PERSON, "/api/preview")
+        assert {status for status, _ in broken} == {422} and all(b"colors.primary" in body for _, body in broken)
+        assert {status for status, _ in at_once(port, 4, {**PERSON, "layout": "northgate-pain"})} == {200}
+        layout.write_text(original)
+        assert {pdf for _, pdf in at_once(port, 4, PERSON)} == {first[0][1]}
+    finally:
+        os.killpg(server.pid, signal.SIGINT)  # Ctrl-C in a terminal reaches the whole process group
+        out, err = server.communicate(timeout=15)
+    assert "Traceback" not in err and PERSON["patient"] not in err
+    deadline = time.monotonic() + 5
+    while time.monotonic() < deadline and any(alive(pid) for pid in workers):
+        time.sleep(0.1)
+    assert [(pid, P(f"/proc/{pid}/cmdline").read_bytes()) for pid in workers if alive(pid)] == []
 
 
 def test_odd_input_is_a_4xx_never_a_500(client):
@@ -321,8 +471,12 @@ def test_a_days_schedule_gives_each_pdf_and_the_packet(client, project, tmp_path
     packet = client.get(links[0])
     assert packet.headers["content-disposition"] == 'attachment; filename="2026-12-03-packet.pdf"'
     assert packet.content == (tmp_path / "cli" / "2026-12-03-packet.pdf").read_bytes()
-    # The page wrote nothing; the command line's run recorded its handouts in the education record.
+    # The page wrote nothing but the education record: each row's handout, as the command line records it.
     assert [p for p in files_under(project / "output") if not p.name.startswith("education-record")] == []
+    web = [e for e in record.entries(project / "output") if e.program == "serve"]
+    assert [e.appointment_id for e in web] == ["A1001", "A1002", "A1003", "A1004", "A1005"]
+    assert {e.source_format for e in web} == {"csv"} and {e.patient_name for e in web} == {None}
+    assert web[0].pdf_sha256 == hashlib.sha256(one.content).hexdigest() and web[0].file is None
 
 
 @pytest.mark.parametrize(
@@ -402,3 +556,30 @@ def test_a_port_in_use_is_one_clear_line():
         port = taken.getsockname()[1]
         with pytest.raises(HandoutsError, match=f"--port {port}: cannot listen there .*choose another --port"):
             bind("127.0.0.1", port)
+
+
+def test_connections_send_at_once_without_waiting_for_acks():
+    """The listening socket says TCP, so asyncio turns Nagle off on each connection (TCP_NODELAY):
+    without it a PDF's last segment waited for the browser's delayed ACK, 40 ms a request."""
+    import asyncio
+    import socket
+
+    from handouts.serve.server import bind
+
+    async def accepted_nodelay() -> int:
+        seen = asyncio.get_running_loop().create_future()
+
+        def on_connect(reader, writer):
+            seen.set_result(writer.get_extra_info("socket").getsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY))
+            writer.close()
+
+        listening = bind("127.0.0.1", 0)
+        server = await asyncio.start_server(on_connect, sock=listening)
+        _, writer = await asyncio.open_connection(*listening.getsockname())
+        try:
+            return await asyncio.wait_for(seen, 5)
+        finally:
+            writer.close()
+            server.close()
+
+    assert asyncio.run(accepted_nodelay()) == 1

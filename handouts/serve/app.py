@@ -78,9 +78,10 @@ class Site:
         return self.page(request, "day.html", status, title="A day's schedule", page="day",
                          layouts=self.content.layouts(), **values)
 
-    async def outcome(self, request: Request) -> tuple[HandoutForm, Outcome]:
+    async def outcome(self, request: Request, for_patient: bool = False) -> tuple[HandoutForm, Outcome]:
+        """`for_patient`: for the patient (Download, Print), so put on record; a preview is not."""
         form, outcome = read_form(await self.checked_form(request), self.content, self.settings)
-        return form, await self.renderer.run(workers.handout, form, outcome)
+        return form, await self.renderer.run(workers.handout, form, outcome, for_patient)
 
     # ------------------------------------------------------------ the handout page
 
@@ -106,7 +107,7 @@ class Site:
         return JSONResponse(body)
 
     async def pdf(self, request: Request):
-        form, outcome = await self.outcome(request)
+        form, outcome = await self.outcome(request, for_patient=True)
         if outcome.pdf is None:
             return self.handout_page(request, form, outcome, 400)
         printing = (await request.form()).get("action") == "print"

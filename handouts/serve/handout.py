@@ -106,10 +106,13 @@ def read_form(form, content: Content, settings: Settings) -> tuple[HandoutForm, 
     return parsed, outcome
 
 
-def make(content: Content, handout_form: HandoutForm, outcome: Outcome) -> Outcome:
-    """Render the handout the CLI would render for these values, or collect every error by field."""
+def make(content: Content, handout_form: HandoutForm, outcome: Outcome, for_patient: bool = False) -> Outcome:
+    """Render the handout the CLI would render for these values, or collect every error by field.
+
+    `for_patient`: the PDF goes to the patient (Download, Print), so a personal one is added to the
+    education record first, as `handouts render` does; a preview is only looked at on screen and is not."""
     from handouts.appointment import from_mapping
-    from handouts.pipeline import default_output, is_past, language_choice, render_handout, render_in
+    from handouts.pipeline import default_output, is_past, language_choice
 
     project = content.fresh()
     values = handout_form.values
@@ -139,20 +142,57 @@ def make(content: Content, handout_form: HandoutForm, outcome: Outcome) -> Outco
         return outcome
     try:
         languages = language_choice(handout_form.language or None, appointment, layout)
-        # The box on the page shows the layout's own language; the PDF is in the patient's, as the CLI makes it.
-        handout, outcome.pdf = render_handout(procedures, layout, appointment, handout_form.large_print)
-        if languages != (layout.layout.language,):
-            outcome.pdf = render_in(project, procedures, layout, languages, appointment, handout_form.large_print)
+        handout, outcome.pdf = _render(project, procedures, layout, appointment, languages, handout_form, for_patient)
     except HandoutsError as exc:
         outcome.add(exc.lines, values, "language" if "language" in exc.lines[0] else GENERAL)
         return outcome
+    on_record = for_patient and appointment is not None
+    if on_record and not _recorded(project, outcome, procedures, layout, appointment, languages):
+        return outcome
     outcome.filename = default_output(project, procedures, layout.name, appointment, languages).name
-    outcome.box_title, outcome.box = _box(handout, layout.wording)
+    if handout is not None:
+        outcome.box_title, outcome.box = _box(handout, layout.wording)
     if appointment is not None and is_past(appointment, layout):
         outcome.warnings["date"] = [
             f"the appointment date {appointment.date.isoformat()} is in the past; is it a typo? The handout was made anyway."
         ]
     return outcome
+
+
+def _render(project, procedures, layout, appointment, languages, handout_form: HandoutForm, for_patient: bool):
+    """(document model for the page's box, or None; the PDF, in the patient's language as the CLI makes it).
+
+    The box on the page shows the layout's own language: in another language the preview composes it
+    apart (no second PDF), and a download, which shows no box, does not compose it at all."""
+    from handouts.pipeline import render_handout, render_in
+
+    large_print = handout_form.large_print
+    if languages == (layout.layout.language,):
+        return render_handout(procedures, layout, appointment, large_print)
+    pdf = render_in(project, procedures, layout, languages, appointment, large_print)
+    if for_patient:
+        return None, pdf
+    from handouts.compose import compose
+
+    return compose(procedures, layout, appointment, large_print), pdf
+
+
+def _recorded(project, outcome: Outcome, procedures, layout, appointment, languages) -> bool:
+    """On record before the PDF leaves the server (the record write is ~1 ms, a commit in SQLite's WAL);
+    a record that cannot be written is an error, and no PDF is given without it."""
+    from dataclasses import replace
+
+    from handouts.feeds.rows import Source
+    from handouts.pipeline import record_personal
+
+    try:
+        record_personal(project, outcome.pdf, procedures, layout, replace(appointment, language="+".join(languages)),
+                        Source("form"), program="serve")
+    except HandoutsError as exc:
+        outcome.add(exc.lines, {}, GENERAL)
+        outcome.pdf = None
+        return False
+    return True
 
 
 def _box(handout, wording: dict[str, str]) -> tuple[str, list[tuple[str, str, str]]]:

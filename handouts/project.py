@@ -12,7 +12,7 @@ from typing import Any
 
 from handouts.errors import HandoutsError
 from handouts.limits import check_data
-from handouts.yamlio import parse_yaml, read_text, read_yaml
+from handouts.yamlio import parse_yaml, parsed_yaml, read_text, read_yaml
 
 PACKAGE_DATA = Path(__file__).parent / "data"
 PROCEDURE_CACHE = 64
@@ -309,7 +309,7 @@ class Project:
                     f"unknown layout {current!r}{whose}; {hint}known layouts: {', '.join(known) or 'none'}"
                 )
             text = read_text(path, self.display(path))
-            data = parse_yaml(text, self.display(path)) or {}
+            data = parsed_yaml(text, self.display(path)) or {}  # a layout holds no patient details
             if not isinstance(data, dict):
                 raise HandoutsError(f"{self.display(path)}: expected a layout (keys like clinic:, colors:)")
             check_data(data, self.display(path), text)

@@ -8,8 +8,8 @@ keyed by a hash of the image file's bytes and of everything that shapes the obje
 Pillow's and zlib's versions, this format), so the same file gives the same objects, byte for byte,
 whether they come from the cache or not. A logo is a clinic's, never a patient's.
 
-One file per image: a line of JSON (the objects' attributes, with where each stream lies) and the
-streams after it. A file that is cut short, changed or written by anything else is ignored (and
+One file per image: a checksum line, a line of JSON (the objects' attributes; byte streams are
+given by their length) and the byte streams after it. A file that is cut short, changed or written by anything else is ignored (and
 rebuilt), since its checksum, lengths or attribute types do not match.
 """
 
@@ -17,9 +17,8 @@ from __future__ import annotations
 
 import hashlib
 import json
-from dataclasses import dataclass
 from functools import lru_cache
-from typing import Any
+from typing import Any, NamedTuple
 
 FORMAT = "1"
 MAX_CACHED_BYTES = 64 * 1024 * 1024  # a prepared logo is a few hundred kB; anything this big is not ours
@@ -29,8 +28,7 @@ REQUIRED = {"name": (str,), "width": (int,), "height": (int,), "bitsPerComponent
             "_filters": (tuple,), "streamContent": (str, bytes)}  # text when ReportLab writes ASCII85 (its default)
 
 
-@dataclass(frozen=True)
-class Prepared:
+class Prepared(NamedTuple):
     """A raster logo ready to draw: its pixel size, the name ReportLab's drawImage gives it, the image
     object and its soft mask (None when it has none). Objects are templates: each PDF uses a copy."""
 
@@ -101,23 +99,25 @@ def dump(prepared: Prepared) -> bytes:
     lengths = [len(blob) for blob in blobs]
     body = b"".join(blobs)
     header = {"format": FORMAT, "size": list(prepared.size), "name": prepared.name, "objects": objects,
-              "lengths": lengths, "sha256": hashlib.sha256(body).hexdigest()}
-    return json.dumps(header, separators=(",", ":")).encode("ascii") + b"\n" + body
+              "lengths": lengths}
+    content = json.dumps(header, separators=(",", ":")).encode("ascii") + b"\n" + body
+    return hashlib.sha256(content).hexdigest().encode("ascii") + b"\n" + content
 
 
 def load(data: bytes) -> Prepared:
     """The objects back from a file's bytes; ValueError if it is not exactly what dump wrote."""
     from reportlab.pdfbase.pdfdoc import PDFImageXObject
 
-    line, _, body = data.partition(b"\n")
+    checksum, _, content = data.partition(b"\n")
+    if hashlib.sha256(content).hexdigest().encode("ascii") != checksum:
+        raise ValueError("checksum")
+    line, _, body = content.partition(b"\n")
     header = json.loads(line)
     if not isinstance(header, dict) or header.get("format") != FORMAT:
         raise ValueError("format")
     lengths, objects = header.get("lengths"), header.get("objects")
     if not (isinstance(lengths, list) and all(type(n) is int and n >= 0 for n in lengths) and sum(lengths) == len(body)):
         raise ValueError("lengths")
-    if hashlib.sha256(body).hexdigest() != header.get("sha256"):
-        raise ValueError("checksum")
     blobs, start = [], 0
     for length in lengths:
         blobs.append(body[start:start + length])

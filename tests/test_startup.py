@@ -103,6 +103,37 @@ def test_a_render_imports_no_yaml_and_no_image_decoder_when_the_caches_hold_ever
     assert (tmp_path / "0.pdf").read_bytes() == (tmp_path / "1.pdf").read_bytes()
 
 
+def test_the_command_loads_pillow_only_when_an_image_is_opened(project, tmp_path):
+    env = {**os.environ, "HANDOUTS_CACHE_DIR": str(tmp_path / "cache")}
+    script = (
+        "import sys; from handouts.entry import main; sys.argv[1:] = {args!r}\n"
+        "try:\n    main()\nexcept SystemExit:\n    pass\n"
+        "print('pillow', type(sys.modules['PIL.Image']).__name__, file=sys.stderr)"
+    )
+    seen = []
+    for n in range(2):  # the first run opens the logo (nothing cached yet), the second does not
+        args = ["--project", str(project), "render", "64634", "-l", "riverside-spine", "-o", str(tmp_path / f"{n}.pdf")]
+        done = subprocess.run([sys.executable, "-c", script.format(args=args)], env=env, capture_output=True, text=True)
+        assert done.returncode == 0, done.stderr
+        seen.append(done.stderr.strip().splitlines()[-1])
+    assert seen == ["pillow module", "pillow _LazyModule"]
+    assert (tmp_path / "0.pdf").read_bytes() == (tmp_path / "1.pdf").read_bytes()
+    # A command that opens an image itself (the logo's resolution check) gets the whole of Pillow.
+    done = subprocess.run([sys.executable, "-m", "handouts", "--project", str(project), "layout", "check", "riverside-spine"],
+                          env=env, capture_output=True, text=True)
+    assert done.returncode == 0 and "riverside-spine: 0 errors" in done.stdout, done.stderr
+
+
+def test_pillow_is_deferred_once_and_never_when_loaded():
+    code = (
+        "import sys; from handouts.entry import defer_pillow\n"
+        "print(defer_pillow(), defer_pillow())\n"
+        "from PIL import Image\n"
+        "print(Image.new('RGB', (2, 3)).size, type(sys.modules['PIL.Image']).__name__)\n"
+    )
+    assert fresh_process(code).split() == ["True", "False", "(2,", "3)", "module"]
+
+
 # ---------------------------------------------------------------- parsed YAML
 
 

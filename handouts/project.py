@@ -142,7 +142,7 @@ class Project:
         folder = self.procedures_dir
         try:
             names = sorted(entry.name for entry in os.scandir(folder) if entry.name.endswith(".yaml"))
-        except (FileNotFoundError, NotADirectoryError):
+        except OSError:  # no folder (or not one we may read): no procedures, as glob gave
             return {}
         return {(name[:-5] if len(name) > 5 else name): folder / name for name in names}
 

@@ -18,9 +18,10 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any, Callable, Iterator
 
+from handouts.codes import CODE_PATTERN
 from handouts.errors import HandoutsError
 from handouts.output import write_atomic
-from handouts.project import PACKAGE_DATA, Project
+from handouts.project import LAYOUT_NAME, PACKAGE_DATA, Project
 
 MANIFEST = "manifest.json"
 LANGUAGE = "en"  # the source language; entries in others carry their code in key, file name and manifest
@@ -87,8 +88,21 @@ def sha256_files(paths) -> str:
     digest = hashlib.sha256()
     for path in paths:
         digest.update(str(path.name).encode() + b"\0")
-        digest.update(path.read_bytes())
+        digest.update(read_bytes(path))
     return digest.hexdigest()
+
+
+def read_bytes(path) -> bytes:
+    """A file's bytes. Plain os calls: a no-change build reads every procedure file, and Python's
+    buffered file objects cost twice the system calls (~15 ms more for 900 files)."""
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        chunks = []
+        while chunk := os.read(fd, 1 << 20):
+            chunks.append(chunk)
+    finally:
+        os.close(fd)
+    return b"".join(chunks)
 
 
 @lru_cache(maxsize=1)
@@ -128,7 +142,7 @@ def plan(
     """Every (layout, procedure, language) with its input hashes, sorted by key; and the layouts that
     failed to load. `languages`: each layout's own when None. A procedure with no translation file in a
     language is left out (and listed in `untranslated`): most clinics translate a few handouts, not all."""
-    procedures = {code: hashlib.sha256(path.read_bytes()).hexdigest() for code, path in project.procedure_files().items()}
+    procedures = {code: hashlib.sha256(read_bytes(path)).hexdigest() for code, path in project.procedure_files().items()}
     jobs, failed = [], []
     for name in layouts:
         try:
@@ -357,24 +371,29 @@ class Journal:
 def valid_entry(key: Any, entry: Any) -> bool:
     """An entry as build writes it: `layout/code` keys (`layout/code.es` for another language), and a path
     `layout/code-slug.pdf` (`...-es.pdf`) in the library."""
-    from handouts.project import LAYOUT_NAME
-    from handouts.schema import CODE_PATTERN
-
     if not isinstance(entry, dict) or not isinstance(key, str):
         return False
     layout, code, path = entry.get("layout"), entry.get("code"), entry.get("path")
     language = entry.get("language", LANGUAGE)
     if not all(isinstance(value, str) for value in (layout, code, path, language)):
         return False
-    if not re.fullmatch(r"[a-z]{2,3}", language):
+    if not _LANGUAGE_CODE.fullmatch(language):
         return False
     suffix = "" if language == LANGUAGE else f".{language}"
+    # The path is `layout/code-slug.pdf`: checked with one fixed pattern for the slug, since a pattern
+    # made per entry would be compiled per entry (thousands, far past re's cache of 512).
+    prefix = f"{layout}/{code}-"
     return (
         bool(LAYOUT_NAME.match(layout)) and bool(CODE_PATTERN.match(code)) and key == f"{layout}/{code}{suffix}"
-        and re.fullmatch(rf"{re.escape(layout)}/{re.escape(code)}-[a-z0-9-]{{1,80}}\.pdf", path) is not None
+        and path.startswith(prefix) and path.endswith(".pdf")
+        and _SLUG.fullmatch(path[len(prefix):-len(".pdf")]) is not None
         and isinstance(entry.get("bytes"), int) and isinstance(entry.get("pages"), int)
         and isinstance(entry.get("title", ""), str) and len(entry.get("title", "")) <= 1000
     )
+
+
+_LANGUAGE_CODE = re.compile(r"[a-z]{2,3}")
+_SLUG = re.compile(r"[a-z0-9-]{1,80}")
 
 
 def write_manifest(path: Path, entries: dict[str, dict[str, Any]]) -> None:
@@ -438,10 +457,11 @@ def build(
     entries: dict[str, dict[str, Any]] = {}
     todo: list[Job] = []
     for job in work:
-        entry = known.get(job.key)
+        key = job.key  # a property: built once here, not per use (thousands of jobs)
+        entry = known.get(key)
         if not force and is_current(job, entry, out_dir):
-            entries[job.key] = entry
-            result.unchanged.append(job.key)
+            entries[key] = entry
+            result.unchanged.append(key)
         else:
             todo.append(job)
 
@@ -554,12 +574,16 @@ def _sweep_temporaries(out_dir: Path, older_than: float) -> None:
     if not out_dir.is_dir():
         return
     now = time.time()
-    for path in out_dir.rglob(".*.tmp"):
-        try:
-            if now - path.stat().st_mtime >= older_than:
-                path.unlink()
-        except OSError:
-            pass
+    # os.walk rather than rglob(".*.tmp"): the same files (".x.tmp", not following links), a third of the time.
+    for folder, _, names in os.walk(out_dir):
+        for name in names:
+            if name.startswith(".") and name.endswith(".tmp") and len(name) >= 5:
+                path = os.path.join(folder, name)
+                try:
+                    if now - os.stat(path).st_mtime >= older_than:
+                        os.unlink(path)
+                except OSError:
+                    pass
 
 
 def _catalog_view(entry: dict[str, Any] | None) -> tuple | None:

@@ -68,6 +68,7 @@ def load_svg(path: Path, shown: str):
 
 @lru_cache(maxsize=32)
 def _raster(path: str):
+    """ReportLab's reader of a PNG or JPEG file (kept so the server can clear it when a logo changes)."""
     from reportlab.lib.utils import ImageReader
 
     return ImageReader(path)
@@ -75,14 +76,35 @@ def _raster(path: str):
 
 @lru_cache(maxsize=32)
 def _prepared(path: str, stamp: tuple[int, int]):
-    """(name, image XObject, soft-mask XObject or None), built once per process and file version.
+    """A raster logo's image objects (imagecache.Prepared): once per process and file version, and
+    from the disk cache when these very bytes were prepared before (no Pillow needed then)."""
+    from handouts import imagecache
+    from handouts.limits import MAX_LOGO_BYTES
+
+    with open(path, "rb") as handle:
+        data = handle.read(MAX_LOGO_BYTES + 1)  # the layout's loader has checked the size already
+    key = imagecache.key(data)
+    prepared = imagecache.fetch(key)
+    if prepared is None:
+        prepared = _prepare(data)
+        imagecache.keep(key, prepared)
+    return prepared
+
+
+def _prepare(data: bytes):
+    """Build the image objects from the file's bytes (those the cache key was made from).
 
     ReportLab's drawImage reads, hashes and compresses the pixels for every new PDF (~8 ms for a
     600x600 RGBA logo); these objects hold the compressed stream, and each PDF registers a copy."""
-    from reportlab.lib.utils import _digester
+    import io
+
+    from reportlab.lib.utils import ImageReader, _digester
     from reportlab.pdfbase.pdfdoc import PDFImageXObject
 
-    image = _raster(path)
+    from handouts.imagecache import Prepared
+
+    image = ImageReader(io.BytesIO(data))
+    size = image.getSize()
     pixels = image.getRGBData()  # also reads the alpha channel into _dataA
     alpha = image._dataA
     # The same name drawImage(image, mask="auto") gives, so the PDF is the same byte for byte.
@@ -92,18 +114,24 @@ def _prepared(path: str, stamp: tuple[int, int]):
     soft = getattr(template, "_smask", None)
     if soft is not None:
         del template._smask
-    return name, template, soft
+    return Prepared(tuple(size), name, template, soft)
+
+
+def prepared(path: str):
+    import os
+
+    stat = os.stat(path)
+    return _prepared(path, (stat.st_mtime_ns, stat.st_size))
 
 
 def draw_raster(canvas, path: str, x: float, y: float, width: float, height: float) -> None:
     """canvas.drawImage(path, ..., mask="auto") with the image objects built once per process."""
     import copy
-    import os
 
     from reportlab.pdfbase.pdfdoc import PDFObjectReference
 
-    stat = os.stat(path)
-    name, template, soft = _prepared(path, (stat.st_mtime_ns, stat.st_size))
+    ready = prepared(path)
+    name, template, soft = ready.name, ready.image, ready.soft
     document = canvas._doc
     registered = document.getXObjectName(name)
     if document.idToObject.get(registered) is None:
@@ -138,8 +166,7 @@ class Logo:
             ratio = self.drawing.height / self.drawing.width
         else:
             self.drawing = None
-            self.image = _raster(path)
-            image_width, image_height = self.image.getSize()
+            image_width, image_height = prepared(path).size
             ratio = image_height / image_width
         # A tall, narrow logo at the layout's width would push page 1's text over the footer.
         if max_height is not None and width * ratio > max_height:

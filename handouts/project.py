@@ -12,7 +12,7 @@ from typing import Any
 
 from handouts.errors import HandoutsError
 from handouts.limits import check_data
-from handouts.yamlio import parse_yaml, read_text, read_yaml
+from handouts.yamlio import parse_yaml, parsed_yaml, read_text, read_yaml
 
 PACKAGE_DATA = Path(__file__).parent / "data"
 PROCEDURE_CACHE = 64
@@ -137,9 +137,14 @@ class Project:
     # ------------------------------------------------------------ procedures
 
     def procedure_files(self) -> dict[str, Path]:
-        if not self.procedures_dir.is_dir():
+        """code -> file, sorted: what sorted(glob("*.yaml")) gives, from one os.scandir (a build lists
+        thousands; pathlib's glob and sort cost ~10 ms per 900 files)."""
+        folder = self.procedures_dir
+        try:
+            names = sorted(entry.name for entry in os.scandir(folder) if entry.name.endswith(".yaml"))
+        except OSError:  # no folder (or not one we may read): no procedures, as glob gave
             return {}
-        return {path.stem: path for path in sorted(self.procedures_dir.glob("*.yaml"))}
+        return {(name[:-5] if len(name) > 5 else name): folder / name for name in names}
 
     def load_procedure_file(self, path: Path, enforce_approval: bool = True):
         try:
@@ -309,7 +314,7 @@ class Project:
                     f"unknown layout {current!r}{whose}; {hint}known layouts: {', '.join(known) or 'none'}"
                 )
             text = read_text(path, self.display(path))
-            data = parse_yaml(text, self.display(path)) or {}
+            data = parsed_yaml(text, self.display(path)) or {}  # a layout holds no patient details
             if not isinstance(data, dict):
                 raise HandoutsError(f"{self.display(path)}: expected a layout (keys like clinic:, colors:)")
             check_data(data, self.display(path), text)

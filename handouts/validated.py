@@ -303,6 +303,50 @@ def store(cache_key: str, model: Any) -> Any:
     return decode(data)
 
 
+MISSING = object()  # load_data's answer when nothing is kept (None is a value a file may hold)
+
+
+def load_data(cache_key: str) -> Any:
+    """Plain data kept by store_data (fresh objects each time), or MISSING."""
+    folder = cache_dir()
+    if folder is None:
+        return MISSING
+    try:
+        entry = json.loads((folder / f"{cache_key}.json").read_text(encoding="utf-8"))
+        if not (isinstance(entry, dict) and set(entry) == {"$data"}):
+            return MISSING
+        return _plain_data(decode(entry["$data"]))
+    except (OSError, ValueError, Unsupported, RecursionError):
+        return MISSING
+
+
+def _plain_data(value: Any) -> Any:
+    """Only what a parser gives: a Record here means the file was not written by store_data."""
+    if isinstance(value, Record) or type(value) is tuple:
+        raise Unsupported("not plain data")
+    if isinstance(value, list):
+        for item in value:
+            _plain_data(item)
+    elif isinstance(value, dict):
+        for item in value.values():
+            _plain_data(item)
+    return value
+
+
+def store_data(cache_key: str, data: Any) -> Any:
+    """Keep plain data (a parsed file: no models, no tuples); return it unchanged. Data JSON cannot
+    hold exactly is not kept."""
+    try:
+        encoded = encode(data)
+        _plain_data(data)
+    except (Unsupported, RecursionError):
+        return data
+    folder = cache_dir()
+    if folder is not None:
+        _write(folder, f"{cache_key}.json", json.dumps({"$data": encoded}, ensure_ascii=False, separators=(",", ":")))
+    return data
+
+
 def mark(kind: str, cache_key: str) -> None:
     """Remember that something of `kind` passed a check (an image that opened, say)."""
     folder = cache_dir()
@@ -314,18 +358,32 @@ _pruned = {"done": False}
 
 
 def _write(folder: Path, name: str, text: str) -> None:
+    try:
+        data = text.encode("utf-8")
+    except UnicodeEncodeError:  # a lone surrogate: not kept
+        return
+    write_bytes(folder, name, data)
+
+
+def write_bytes(folder: Path, name: str, data: bytes) -> None:
+    """Write a cache file whole (a temporary name, then renamed), or not at all."""
     import tempfile
 
+    temporary = None
     try:
         if not _pruned["done"]:
             _pruned["done"] = True
             _prune(folder)
         fd, temporary = tempfile.mkstemp(dir=folder, prefix=".", suffix=".tmp")
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            handle.write(text)
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(data)
         os.replace(temporary, folder / name)
-    except OSError:
-        pass  # a cache that cannot be written only costs speed
+    except OSError:  # a cache that cannot be written only costs speed
+        if temporary is not None:
+            try:
+                os.unlink(temporary)
+            except OSError:
+                pass
 
 
 def _prune(folder: Path) -> None:

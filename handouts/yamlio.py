@@ -9,16 +9,15 @@ from __future__ import annotations
 import os
 import re
 import stat
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-import yaml
-
+from handouts import lazyregex  # noqa: F401 - before PyYAML: defers a regex its C loader never uses
 from handouts import limits
 from handouts.errors import HandoutsError
 
-# libyaml's loader is ~9x faster; fall back to the pure-Python one where it is missing.
-_BaseLoader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+PACKAGE_DATA = (Path(__file__).resolve().parent / "data")
 
 
 class WrittenInt(int):
@@ -28,28 +27,47 @@ class WrittenInt(int):
     written: str
 
 
-class _Loader(_BaseLoader):  # type: ignore[misc, valid-type]
-    source = "the file"
+# PyYAML costs ~20 ms to import; a run whose files all come from the caches (validated.py and
+# parsed_yaml below) never needs it, so it is imported on first use.
+def _yaml():
+    import yaml
 
-    def construct_document(self, node):
-        _check_expansion(node, self.source)
-        return super().construct_document(node)
-
-    def construct_mapping(self, node, deep=False):
-        if isinstance(node, yaml.MappingNode):
-            _check_duplicates(node, self.source)
-        return super().construct_mapping(node, deep=deep)
-
-    def construct_yaml_int(self, node):
-        value = super().construct_yaml_int(node)
-        digits = str(node.value)
-        if re.fullmatch(r"0[0-9_]+", digits):
-            value = WrittenInt(value)
-            value.written = digits
-        return value
+    return yaml
 
 
-_Loader.add_constructor("tag:yaml.org,2002:int", _Loader.construct_yaml_int)
+@lru_cache(maxsize=1)
+def _base_loader():
+    """libyaml's loader is ~9x faster; fall back to the pure-Python one where it is missing."""
+    yaml = _yaml()
+    return getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
+@lru_cache(maxsize=1)
+def _loader_class():
+    yaml = _yaml()
+
+    class _Loader(_base_loader()):  # type: ignore[misc, valid-type]
+        source = "the file"
+
+        def construct_document(self, node):
+            _check_expansion(node, self.source)
+            return super().construct_document(node)
+
+        def construct_mapping(self, node, deep=False):
+            if isinstance(node, yaml.MappingNode):
+                _check_duplicates(node, self.source)
+            return super().construct_mapping(node, deep=deep)
+
+        def construct_yaml_int(self, node):
+            value = super().construct_yaml_int(node)
+            digits = str(node.value)
+            if re.fullmatch(r"0[0-9_]+", digits):
+                value = WrittenInt(value)
+                value.written = digits
+            return value
+
+    _Loader.add_constructor("tag:yaml.org,2002:int", _Loader.construct_yaml_int)
+    return _Loader
 
 
 def _check_expansion(root, source: str) -> None:
@@ -80,6 +98,7 @@ def _check_expansion(root, source: str) -> None:
 
 
 def _children(node) -> list:
+    yaml = _yaml()
     if isinstance(node, yaml.SequenceNode):
         return list(node.value)
     if isinstance(node, yaml.MappingNode):
@@ -88,6 +107,7 @@ def _children(node) -> list:
 
 
 def _check_duplicates(node, source: str) -> None:
+    yaml = _yaml()
     seen: dict[Any, int] = {}
     for key_node, _ in node.value:
         if not isinstance(key_node, yaml.ScalarNode) or key_node.tag == "tag:yaml.org,2002:merge":
@@ -130,15 +150,57 @@ def read_text(path: Path, shown: str | None = None, limit: int = limits.MAX_YAML
 
 
 def read_yaml(path: Path, shown: str | None = None) -> Any:
-    """Load a YAML file safely (no Python objects, ever)."""
-    return parse_yaml(read_text(path, shown), shown or path)
+    """Load a YAML file safely (no Python objects, ever). The package's own data files (wording,
+    languages, base layout) go through the parsed cache: a render needs them all."""
+    text = read_text(path, shown)
+    if Path(path).resolve().is_relative_to(PACKAGE_DATA):
+        return parsed_yaml(text, shown or path)
+    return parse_yaml(text, shown or path)
+
+
+def parsed_yaml(text: str, source: Path | str) -> Any:
+    """parse_yaml(text, source), remembered per text in the per-user cache (validated.py) as JSON.
+
+    For files that hold no patient details (layouts, the package's data): a run whose files have not
+    changed reads the JSON back and never imports PyYAML. Only what JSON holds exactly is kept (str,
+    int, float, bool, None, lists, mappings with string keys, dates): a file with anything else (an
+    integer written with leading zeros, a timestamp) is parsed every time. Errors are never kept: a
+    file that does not parse is parsed, and reported, every time."""
+    from handouts import validated
+
+    if len(text) > limits.MAX_YAML_BYTES:
+        return parse_yaml(text, source)  # says it is too big
+    key = validated.key("YAML", _parser_stamp(), text)
+    found = validated.load_data(key)
+    if found is not validated.MISSING:
+        return found
+    data = parse_yaml(text, source)
+    return validated.store_data(key, data)
+
+
+@lru_cache(maxsize=1)
+def _parser_stamp() -> str:
+    """What parsing depends on besides the text: this module and PyYAML's version, found without
+    importing PyYAML."""
+    import hashlib
+    import importlib.util
+
+    digest = hashlib.sha256(Path(__file__).read_bytes())
+    spec = importlib.util.find_spec("yaml")
+    if spec is not None and spec.origin:
+        try:
+            digest.update(Path(spec.origin).read_bytes())  # yaml/__init__.py holds __version__
+        except OSError:
+            pass
+    return digest.hexdigest()
 
 
 def parse_yaml(text: str, source: Path | str) -> Any:
     if len(text) > limits.MAX_YAML_BYTES:
         raise HandoutsError(limits.too_big(str(source), "the text's length in characters", len(text),
                                            limits.MAX_YAML_BYTES, "make the file smaller"))
-    loader = _Loader(text)
+    yaml = _yaml()
+    loader = _loader_class()(text)
     loader.source = str(source)
     try:
         return loader.get_single_data()
@@ -180,8 +242,9 @@ def line_of(text: str, loc: tuple[Any, ...]) -> int | None:
 
     Only used on the error path, so parsing the text again costs nothing in normal runs.
     """
+    yaml = _yaml()
     try:
-        node = yaml.compose(text, Loader=_BaseLoader)
+        node = yaml.compose(text, Loader=_base_loader())
     except yaml.YAMLError:
         return None
     line = None
@@ -209,16 +272,18 @@ class _Literal(str):
     """A multi-line string written as a YAML literal block."""
 
 
-class _HandoutsDumper(yaml.SafeDumper):
-    pass
+@lru_cache(maxsize=1)
+def _dumper_class():
+    class _HandoutsDumper(_yaml().SafeDumper):
+        pass
 
-
-_HandoutsDumper.add_representer(
-    _Quoted, lambda dumper, data: dumper.represent_scalar("tag:yaml.org,2002:str", data, style="'")
-)
-_HandoutsDumper.add_representer(
-    _Literal, lambda dumper, data: dumper.represent_scalar("tag:yaml.org,2002:str", data, style="|")
-)
+    _HandoutsDumper.add_representer(
+        _Quoted, lambda dumper, data: dumper.represent_scalar("tag:yaml.org,2002:str", data, style="'")
+    )
+    _HandoutsDumper.add_representer(
+        _Literal, lambda dumper, data: dumper.represent_scalar("tag:yaml.org,2002:str", data, style="|")
+    )
+    return _HandoutsDumper
 
 
 def quoted(value: str) -> str:
@@ -237,9 +302,9 @@ def dump_yaml(data: Any) -> str:
             return _Literal(value)
         return value
 
-    return yaml.dump(
+    return _yaml().dump(
         prepare(data),
-        Dumper=_HandoutsDumper,
+        Dumper=_dumper_class(),
         sort_keys=False,
         allow_unicode=True,
         default_flow_style=False,

@@ -6,6 +6,7 @@ frames) -> this module's render(), which puts them together; pdf holds page size
 
 from __future__ import annotations
 
+import handouts.lazyregex  # noqa: F401, I001 - first: spares ReportLab's import a 45 ms regex (see there)
 import io
 
 from reportlab import rl_config

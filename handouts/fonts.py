@@ -44,12 +44,7 @@ def _atkinson_files() -> dict[str, Path]:
             "the font Atkinson Hyperlegible is not installed; run: pip install fontpkg-atkinson-hyperlegible"
         ) from None
     folder = Path(package.__file__).parent / "files"
-    names = {
-        "regular": "Regular",
-        "bold": "Bold",
-        "italic": "Italic",
-        "bold_italic": "BoldItalic",
-    }
+    names = {"regular": "Regular", "bold": "Bold"}  # handouts set no italics (see _register_ttf_family)
     return {key: folder / f"AtkinsonHyperlegible-{suffix}.ttf" for key, suffix in names.items()}
 
 
@@ -81,13 +76,13 @@ def _register_ttf_family(family: str, files: dict[str, Path], display: str | Non
         pdfmetrics.registerFont(font)
         if key == "regular":
             charset = frozenset(chr(c) for c in font.face.charToGlyph)
+    # Handouts set no italics (slanted text is harder to read, and the markup never makes any), so only
+    # the regular and bold faces are loaded (~5 ms each per process) and italics map onto them.
     addMapping(base, 0, 0, names["regular"])
     addMapping(base, 1, 0, names["bold"])
-    addMapping(base, 0, 1, names["italic"])
-    addMapping(base, 1, 1, names["bold_italic"])
-    return FontFamily(
-        names["regular"], names["bold"], names["italic"], names["bold_italic"], charset, display or family
-    )
+    addMapping(base, 0, 1, names["regular"])
+    addMapping(base, 1, 1, names["bold"])
+    return FontFamily(names["regular"], names["bold"], names["regular"], names["bold"], charset, display or family)
 
 
 def _key(name: str) -> str:
@@ -108,12 +103,7 @@ def font_family(name: str, files: tuple[tuple[str, str], ...] = ()) -> FontFamil
     """A registered family: a clinic's own TrueType files when given, else a known family by name."""
     if files:
         paths = dict(files)
-        own = {
-            "regular": Path(paths["regular"]),
-            "bold": Path(paths.get("bold") or paths["regular"]),
-            "italic": Path(paths["regular"]),
-            "bold_italic": Path(paths.get("bold") or paths["regular"]),
-        }
+        own = {"regular": Path(paths["regular"]), "bold": Path(paths.get("bold") or paths["regular"])}
         # Named after the files' paths, so two clinics' fonts of the same family name never clash.
         import hashlib
 

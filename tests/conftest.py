@@ -103,3 +103,26 @@ def replace_in(path: Path, old: str, new: str) -> None:
     text = path.read_text(encoding="utf-8")
     assert old in text, f"{old!r} not in {path}"
     path.write_text(text.replace(old, new), encoding="utf-8")
+
+
+def fresh_renders(project: Path, tmp_path: Path, probe: str, entry: str = "handouts.cli") -> list[str]:
+    """Render 64634 (riverside-spine) twice, each in a fresh process sharing one empty cache folder (the
+    first run fills it, the second reads it), and return what `probe` (an expression) gave after each.
+    The two PDFs must be byte-identical."""
+    import subprocess
+    import sys
+
+    env = {**os.environ, "HANDOUTS_CACHE_DIR": str(tmp_path / "cache")}
+    script = (
+        f"import sys; from {entry} import main; sys.argv[1:] = {{args!r}}\n"
+        "try:\n    main()\nexcept SystemExit:\n    pass\n"
+        f"print('probe', {probe}, file=sys.stderr)"
+    )
+    seen = []
+    for n in range(2):
+        args = ["--project", str(project), "render", "64634", "-l", "riverside-spine", "-o", str(tmp_path / f"{n}.pdf")]
+        done = subprocess.run([sys.executable, "-c", script.format(args=args)], env=env, capture_output=True, text=True)
+        assert done.returncode == 0, done.stderr
+        seen.append(done.stderr.strip().splitlines()[-1].removeprefix("probe "))
+    assert (tmp_path / "0.pdf").read_bytes() == (tmp_path / "1.pdf").read_bytes()
+    return seen

@@ -4,22 +4,18 @@ pydantic models), the quick wording templates (instead of Jinja2), logo objects 
 from __future__ import annotations
 
 import json
-import os
-import subprocess
-import sys
-from pathlib import Path
 
 import pytest
 import yaml
+from conftest import ROOT, fresh_renders, run
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from conftest import ROOT, run
 from handouts import validated
 from handouts.pipeline import render_pdf
 from handouts.project import Project
 from handouts.quicktemplate import Fallback, compile_template
-from handouts.schema import Layout, Procedure
+from handouts.schema import Procedure
 from handouts.templating import QUICK_FILTERS, _environment, fill
 
 
@@ -45,20 +41,8 @@ def test_records_hold_exactly_the_validated_values(project):
 
 
 def test_a_cache_hit_gives_the_same_bytes_without_pydantic_or_jinja2(project, tmp_path):
-    env = {**os.environ, "HANDOUTS_CACHE_DIR": str(tmp_path / "cache")}
-    script = (
-        "import sys; from handouts.cli import main; sys.argv[1:] = {args!r}\n"
-        "try:\n    main()\nexcept SystemExit:\n    pass\n"
-        "print('loaded', 'pydantic' in sys.modules, 'jinja2' in sys.modules, file=sys.stderr)"
-    )
-    outputs = []
-    for n in range(2):
-        args = ["--project", str(project), "render", "64634", "-l", "riverside-spine", "-o", str(tmp_path / f"{n}.pdf")]
-        done = subprocess.run([sys.executable, "-c", script.format(args=args)], env=env, capture_output=True, text=True)
-        assert done.returncode == 0, done.stderr
-        outputs.append(done.stderr.strip().splitlines()[-1])
-    assert outputs == ["loaded True False", "loaded False False"]  # validated once; no Jinja2 either time
-    assert (tmp_path / "0.pdf").read_bytes() == (tmp_path / "1.pdf").read_bytes()
+    seen = fresh_renders(project, tmp_path, "'pydantic' in sys.modules, 'jinja2' in sys.modules")
+    assert seen == ["True False", "False False"]  # validated once; no Jinja2 either time
 
 
 def test_an_edited_file_is_validated_again(project):

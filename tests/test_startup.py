@@ -11,10 +11,10 @@ import sys
 from pathlib import Path
 
 import pytest
+from conftest import ROOT, fresh_renders, pdf_reader
 from typer.testing import CliRunner
 
-from conftest import ROOT, pdf_reader
-from handouts import images, imagecache, validated
+from handouts import imagecache, images, validated
 from handouts.pipeline import render_pdf
 from handouts.project import Project
 from handouts.yamlio import WrittenInt, parse_yaml, parsed_yaml
@@ -69,9 +69,9 @@ def test_the_deferred_url_pattern_behaves_as_reportlabs_own():
 
 
 def test_a_deferred_pattern_is_the_real_pattern_once_used():
-    from handouts.lazyregex import DEFERRED, DeferredPattern, defer
-
     import re
+
+    from handouts.lazyregex import DEFERRED, DeferredPattern, defer
 
     text, flags = "(?P<word>handouts-test-[a-z]+)", re.IGNORECASE
     re.purge()  # room in re's cache (a full cache gets no stand-in: it would push a pattern out)
@@ -87,37 +87,15 @@ def test_a_deferred_pattern_is_the_real_pattern_once_used():
 
 
 def test_a_render_imports_no_yaml_and_no_image_decoder_when_the_caches_hold_everything(project, tmp_path):
-    env = {**os.environ, "HANDOUTS_CACHE_DIR": str(tmp_path / "cache")}
-    script = (
-        "import sys; from handouts.cli import main; sys.argv[1:] = {args!r}\n"
-        "try:\n    main()\nexcept SystemExit:\n    pass\n"
-        "print('loaded', *(name in sys.modules for name in ('yaml', 'PIL.PngImagePlugin')), file=sys.stderr)"
-    )
-    seen = []
-    for n in range(2):
-        args = ["--project", str(project), "render", "64634", "-l", "riverside-spine", "-o", str(tmp_path / f"{n}.pdf")]
-        done = subprocess.run([sys.executable, "-c", script.format(args=args)], env=env, capture_output=True, text=True)
-        assert done.returncode == 0, done.stderr
-        seen.append(done.stderr.strip().splitlines()[-1])
-    assert seen == ["loaded True True", "loaded False False"]
-    assert (tmp_path / "0.pdf").read_bytes() == (tmp_path / "1.pdf").read_bytes()
+    seen = fresh_renders(project, tmp_path, "*(name in sys.modules for name in ('yaml', 'PIL.PngImagePlugin'))")
+    assert seen == ["True True", "False False"]
 
 
 def test_the_command_loads_pillow_only_when_an_image_is_opened(project, tmp_path):
+    # The first run opens the logo (nothing cached yet), the second does not.
+    seen = fresh_renders(project, tmp_path, "type(sys.modules['PIL.Image']).__name__", entry="handouts.entry")
+    assert seen == ["module", "_LazyModule"]
     env = {**os.environ, "HANDOUTS_CACHE_DIR": str(tmp_path / "cache")}
-    script = (
-        "import sys; from handouts.entry import main; sys.argv[1:] = {args!r}\n"
-        "try:\n    main()\nexcept SystemExit:\n    pass\n"
-        "print('pillow', type(sys.modules['PIL.Image']).__name__, file=sys.stderr)"
-    )
-    seen = []
-    for n in range(2):  # the first run opens the logo (nothing cached yet), the second does not
-        args = ["--project", str(project), "render", "64634", "-l", "riverside-spine", "-o", str(tmp_path / f"{n}.pdf")]
-        done = subprocess.run([sys.executable, "-c", script.format(args=args)], env=env, capture_output=True, text=True)
-        assert done.returncode == 0, done.stderr
-        seen.append(done.stderr.strip().splitlines()[-1])
-    assert seen == ["pillow module", "pillow _LazyModule"]
-    assert (tmp_path / "0.pdf").read_bytes() == (tmp_path / "1.pdf").read_bytes()
     # A command that opens an image itself (the logo's resolution check) gets the whole of Pillow.
     done = subprocess.run([sys.executable, "-m", "handouts", "--project", str(project), "layout", "check", "riverside-spine"],
                           env=env, capture_output=True, text=True)

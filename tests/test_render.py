@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import subprocess
 import sys
 
@@ -78,6 +79,25 @@ def test_each_procedure_renders_with_each_layout(repo, code, layout_name):
     assert meta.author == layout.layout.clinic.name
     assert title_of(procedure) in meta.subject
     assert reader.trailer["/Root"]["/Lang"] == "en"
+
+
+@pytest.mark.parametrize("large_print", [False, True])
+@pytest.mark.parametrize("layout_name", LAYOUTS)
+def test_the_draft_box_lies_within_the_margins_with_room_around_its_words(repo, layout_name, large_print):
+    """ReportLab draws a paragraph's border outside its text: the box once stuck out past the margins."""
+    import pdfplumber
+
+    layout = repo.layout(layout_name)
+    handout = compose([repo.procedure("01992")], layout, large_print=large_print)
+    pdf = render_pdf([repo.procedure("01992")], layout, large_print=large_print)
+    top, right, bottom, left = (m * 72 for m in handout.page.margins_in)
+    with pdfplumber.open(io.BytesIO(pdf)) as document:
+        page = document.pages[0]
+        word = next(w for w in page.extract_words() if w["text"] == "DRAFT")
+        box = next(r for r in page.rects if r["x0"] < word["x0"] and r["top"] < word["top"] < r["bottom"])
+        edge = box["linewidth"] / 2
+        assert box["x0"] - edge >= left - 0.5 and box["x1"] + edge <= float(page.width) - right + 0.5
+        assert word["x0"] - box["x0"] >= 4 and box["bottom"] - word["bottom"] >= 2 and word["top"] - box["top"] >= 2
 
 
 def test_fonts_are_embedded_and_text_is_large(repo):

@@ -79,16 +79,25 @@ class Styles:
         self.contact = ParagraphStyle(
             "contact", base, fontName=fonts.bold, fontSize=size * 1.15, leading=size * 1.55, spaceAfter=size * 0.15
         )
-        self.draft = ParagraphStyle(
-            "draft", base, fontName=fonts.bold, textColor=self.text,
-            borderColor=self.text, borderWidth=1.5, borderPadding=(4, 6, 5, 6), spaceBefore=4, spaceAfter=size * 0.75,
-        )
-        self.notice = ParagraphStyle(
-            "notice", base, textColor=self.text, borderColor=self.muted, borderWidth=1, borderPadding=(4, 6, 5, 6),
-            spaceBefore=4, spaceAfter=size * 0.8,
-        )
+        self.draft = _boxed("draft", base, self.text, 1.5, fontName=fonts.bold, spaceAfter=size * 0.75)
+        self.notice = _boxed("notice", base, self.muted, 1, spaceAfter=size * 0.8)
         self.tier = ParagraphStyle("tier", base, fontName=fonts.bold, spaceBefore=size * 0.3, spaceAfter=size * 0.2)
         # Warning items get more room between them, so a two-line item never reads as two.
         self.warning_item = ParagraphStyle("warning-item", base, spaceAfter=size * 0.4)
         self.key = ParagraphStyle("key", base, fontName=fonts.bold, spaceAfter=0)
         self.value = ParagraphStyle("value", base, spaceAfter=0)
+
+
+BOX_PADDING = (4, 6, 5, 6)  # top, right, bottom, left, inside a boxed paragraph's border
+
+
+def _boxed(name: str, base: ParagraphStyle, color, border: float, spaceAfter: float, **style) -> ParagraphStyle:
+    """A paragraph in a thin box whose border lies on the frame's edges, like the tables' boxes: ReportLab
+    draws a paragraph's border outside its text by the padding, so the text is indented by as much, and
+    the space above and below leaves room for the border."""
+    top, right, bottom, left = BOX_PADDING
+    return ParagraphStyle(
+        name, base, borderColor=color, borderWidth=border,
+        borderPadding=BOX_PADDING, leftIndent=left + border / 2, rightIndent=right + border / 2,
+        spaceBefore=top + border / 2, spaceAfter=spaceAfter + bottom / 2, **style,
+    )

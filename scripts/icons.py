@@ -1,6 +1,7 @@
 """Turn the vendored Health Icons SVGs (handouts/data/icons/*.svg) into handouts/data/icons/icons.json:
-plain path operations in a unit square, drawn by the renderer without svglib (which costs ~130 ms to
-import on every render). Run it after adding or changing an icon: python scripts/icons.py"""
+each icon's paths as ready PDF operators in a unit square, drawn by the renderer without svglib (which
+costs ~130 ms to import on every render) and without formatting ~2,000 numbers in every fresh process.
+Run it after adding or changing an icon: python scripts/icons.py"""
 
 from __future__ import annotations
 
@@ -39,6 +40,26 @@ def _paths(node, matrix, out):
             out.append({"even_odd": getattr(child, "fillMode", 1) == 0, "ops": ops})
 
 
+_PDF_OPS = {"M": "m", "L": "l", "C": "c"}
+
+
+def _number(value: float) -> str:
+    return f"{value:.4f}".rstrip("0").rstrip(".") or "0"
+
+
+def pdf_operators(paths: list) -> str:
+    """The paths as PDF path operators, each filled (even-odd where the SVG says so)."""
+    lines = []
+    for path in paths:
+        for op in path["ops"]:
+            if op[0] == "Z":
+                lines.append("h")
+            else:
+                lines.append(" ".join(_number(v) for v in op[1:]) + " " + _PDF_OPS[op[0]])
+        lines.append("f*" if path["even_odd"] else "f")
+    return "\n".join(lines)
+
+
 def main() -> None:
     icons = {}
     for svg in sorted(FOLDER.glob("*.svg")):
@@ -46,7 +67,7 @@ def main() -> None:
         scale = 1 / drawing.width
         paths: list = []
         _paths(drawing, (scale, 0, 0, scale, 0, 0), paths)
-        icons[svg.stem] = paths
+        icons[svg.stem] = pdf_operators(paths)
     (FOLDER / "icons.json").write_text(json.dumps(icons, separators=(",", ":")) + "\n")
     print(f"{len(icons)} icons -> {FOLDER / 'icons.json'}")
 

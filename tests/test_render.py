@@ -7,8 +7,8 @@ import subprocess
 import sys
 
 import pytest
-
 from conftest import LAYOUTS, ROOT, SEEDS, folded, pdf_reader, pdf_text, run
+
 from handouts.compose import compose
 from handouts.document import Callout, ItemList
 from handouts.pipeline import render_pdf
@@ -90,7 +90,7 @@ def test_the_draft_box_lies_within_the_margins_with_room_around_its_words(repo, 
     layout = repo.layout(layout_name)
     handout = compose([repo.procedure("01992")], layout, large_print=large_print)
     pdf = render_pdf([repo.procedure("01992")], layout, large_print=large_print)
-    top, right, bottom, left = (m * 72 for m in handout.page.margins_in)
+    _, right, _, left = (m * 72 for m in handout.page.margins_in)
     with pdfplumber.open(io.BytesIO(pdf)) as document:
         page = document.pages[0]
         word = next(w for w in page.extract_words() if w["text"] == "DRAFT")
@@ -215,3 +215,77 @@ def test_layout_order_and_headings_come_from_the_layout(repo):
     checklist = next(b for b in riverside.sections[1].blocks if isinstance(b, ItemList) and b.style == "check")
     assert checklist.items[0].text == "Do not eat any food for 8 hours before your procedure."
     assert checklist.items[0].icon == "no_food"
+
+def test_a_checklist_s_text_lines_up_whether_or_not_its_line_has_a_picture(repo):
+    """'Wear loose clothes' has no picture; its words once started under the others' pictures."""
+    import pdfplumber
+
+    handout = compose([repo.procedure("64634")], repo.layout("riverside-spine"))
+    checklist = next(b for s in handout.sections for b in s.blocks if isinstance(b, ItemList) and b.style == "check"
+                     and len(b.items) > 2)
+    assert any(item.icon for item in checklist.items) and not all(item.icon for item in checklist.items)
+    pdf = render_pdf([repo.procedure("64634")], repo.layout("riverside-spine"))
+    with pdfplumber.open(io.BytesIO(pdf)) as document:
+        lines = [line for page in document.pages for line in page.extract_text_lines()]
+    # Each item's first line, found by its text (the picture and the box are drawings, not text).
+    starts = [line["x0"] for item in checklist.items for line in lines if line["text"].startswith(item.text[:30])]
+    assert len(starts) == len(checklist.items)
+    assert max(starts) - min(starts) < 0.5, starts
+
+
+def test_a_subheading_goes_to_the_next_page_with_the_whole_first_item_it_heads(repo):
+    """Room for the heading and one line, not for its first item's two: both go on together (the heading
+    was drawn with half an item under it, the rest of the item on the next page)."""
+    from reportlab.pdfgen.canvas import Canvas
+    from reportlab.platypus import Frame
+
+    from handouts.document import Item, Section, Subheading
+    from handouts.fonts import font_family
+    from handouts.render.flowables import section_flowables
+    from handouts.render.styles import styles_for
+
+    style = compose([repo.procedure("64634")], repo.layout("default")).style
+    styles = styles_for(style, font_family(style.font_family, style.font_files), False)
+    long_first = Item("Do not eat any food for 8 hours before your procedure, and do not chew gum or suck on mints.")
+    section = Section("before", "", (Subheading("Get ready"), ItemList("check", (long_first, Item("Bring a list.")))))
+    canvas = Canvas(io.BytesIO())
+    room = styles.size * 4.3  # more than the CondPageBreak asks; less than the heading and the item
+    frame = Frame(0, 0, 300, room, leftPadding=0, rightPadding=0, topPadding=0, bottomPadding=0)
+    story = section_flowables(section, styles, 300)
+    frame.addFromList(story, canvas)  # draws what fits; `story` keeps the rest, for the next page
+
+    def texts(flowables):
+        for flowable in flowables:
+            yield from texts(getattr(flowable, "_content", []))
+            yield getattr(flowable, "text", None) or getattr(getattr(flowable, "paragraph", None), "text", None)
+
+    left = list(texts(story))
+    assert left and left[0] == "Get ready", left  # the heading went on, first, with its item
+
+
+def _lines_by_page(pdf: bytes) -> list[list[str]]:
+    return [[line.strip() for line in (page.extract_text() or "").splitlines() if line.strip()]
+            for page in pdf_reader(pdf).pages]
+
+
+@pytest.mark.parametrize("large_print", [False, True])
+@pytest.mark.parametrize("layout_name", LAYOUTS)
+def test_no_subheading_is_left_alone_at_the_foot_of_a_page(repo, layout_name, large_print):
+    """A subheading goes to the next page with the first line of what it heads (the personal 01992 +
+    77003 handout once ended page 1 with 'Get ready' and one of its boxes; with less room, the heading
+    alone). Every procedure, and a combined personal handout, in each layout and size."""
+    import datetime as dt
+
+    from handouts.appointment import Appointment
+    from handouts.document import Subheading
+
+    cases = [([code], None) for code in sorted(SEEDS)]
+    cases.append((["01992", "77003"], Appointment(date=dt.date(2026, 12, 3), time=dt.time(7, 45), patient="Maria Lopez")))
+    for codes, appointment in cases:
+        procedures = [repo.procedure(code) for code in codes]
+        handout = compose(procedures, repo.layout(layout_name), appointment, large_print=large_print)
+        headings = {b.text for s in handout.sections for b in s.blocks if isinstance(b, Subheading)}
+        pages = _lines_by_page(render_pdf(procedures, repo.layout(layout_name), appointment, large_print=large_print))
+        for number, lines in enumerate(pages[:-1], start=1):
+            body = [line for line in lines if not line.startswith(("Content version", handout.footer_left))]
+            assert body[-1] not in headings, (codes, number, body[-3:])

@@ -4,7 +4,15 @@ lists, the warning box, the appointment box."""
 from __future__ import annotations
 
 from reportlab.lib.units import inch
-from reportlab.platypus import CondPageBreak, Flowable, KeepTogether, Paragraph, Spacer, Table, TableStyle
+from reportlab.platypus import (
+    CondPageBreak,
+    Flowable,
+    KeepTogether,
+    Paragraph,
+    Spacer,
+    Table,
+    TableStyle,
+)
 
 from handouts import document as doc
 from handouts.render.styles import Styles
@@ -16,7 +24,7 @@ class Marked(Flowable):
 
     def __init__(
         self, paragraph: Paragraph, marker: str | None, indent: float, gutter: float, styles: Styles,
-        icon: str | None = None,
+        icon: str | None = None, icon_slot: bool = False,
     ):
         super().__init__()
         self.paragraph = paragraph
@@ -26,7 +34,8 @@ class Marked(Flowable):
         self.styles = styles
         self.icon = icon
         self.icon_size = paragraph.style.leading * 1.05
-        self.text_x = indent + gutter + (self.icon_size + styles.size * 0.45 if icon else 0)
+        # icon_slot: no picture here, but others in the list have one; the text lines up with theirs.
+        self.text_x = indent + gutter + (self.icon_size + styles.size * 0.45 if icon or icon_slot else 0)
         self.spaceAfter = paragraph.style.spaceAfter
 
     def wrap(self, available_width, available_height):
@@ -93,11 +102,13 @@ def item_flowables(
     items: tuple[doc.Item, ...], style: str, styles: Styles, depth: int = 0, paragraph_style=None
 ) -> list[Flowable]:
     gutter = styles.size * 1.7
+    pictures = styles.icons and any(item.icon for item in items)
     out: list[Flowable] = []
     for number, item in enumerate(items, start=1):
         marker = f"{number}." if style == "number" else style
         paragraph = para(labelled(item.text, item.label), paragraph_style or styles.item)
-        out.append(Marked(paragraph, marker, depth * gutter, gutter, styles, item.icon if styles.icons else None))
+        icon = item.icon if styles.icons else None
+        out.append(Marked(paragraph, marker, depth * gutter, gutter, styles, icon, icon_slot=pictures and not icon))
         if item.children:
             # Nested items are plain bullets (a sub-step is not something to tick on its own).
             out.extend(item_flowables(item.children, "bullet", styles, depth + 1))
@@ -282,6 +293,21 @@ def section_flowables(section: doc.Section, styles: Styles, width: float) -> lis
         # A heading needs a few lines of its section under it; rather than keep it with the whole next
         # block (which can leave half a page empty), start a new page only when little room is left.
         out += [CondPageBreak(styles.size * 4.8), para(markup(section.heading), styles.heading)]
+    heading = None  # a subheading waiting for the start of its block
     for block in section.blocks:
-        out.extend(block_flowables(block, styles, width))
+        flowables = block_flowables(block, styles, width)
+        if heading is not None and flowables and isinstance(flowables[0], (Marked, Paragraph)):
+            # Never a heading alone at a page's foot: it goes with the first line of its block. (Only the
+            # first: keeping two lines, or a list's last two, too, pushed large print past its pages.)
+            flowables[0] = KeepTogether([heading, flowables[0]])
+        elif heading is not None:
+            out.append(heading)
+        heading = None
+        if isinstance(block, doc.Subheading):
+            out.append(flowables[0])  # its CondPageBreak
+            heading = flowables[1]
+            continue
+        out.extend(flowables)
+    if heading is not None:
+        out.append(heading)
     return out

@@ -289,3 +289,23 @@ def test_no_subheading_is_left_alone_at_the_foot_of_a_page(repo, layout_name, la
         for number, lines in enumerate(pages[:-1], start=1):
             body = [line for line in lines if not line.startswith(("Content version", handout.footer_left))]
             assert body[-1] not in headings, (codes, number, body[-3:])
+
+
+@pytest.mark.parametrize("layout_name", LAYOUTS)
+def test_the_warning_box_is_not_split_between_pages_when_it_fits_on_one(repo, layout_name):
+    """A personal handout runs to a third page; its warning box once began at the foot of page 2 with the
+    911 tier alone, the clinic's numbers on page 3. Now the whole box, 911 to phone numbers, is on one."""
+    import datetime as dt
+
+    from handouts.appointment import Appointment
+
+    appointment = Appointment(date=dt.date(2026, 12, 3), time=dt.time(8, 30), patient="James Okafor")
+    layout = repo.layout(layout_name)
+    for code in sorted(SEEDS):
+        handout = compose([repo.procedure(code)], layout, appointment)
+        box = next(b for s in handout.sections for b in s.blocks if isinstance(b, Callout))
+        pages = [folded(page.extract_text()) for page in pdf_reader(render_pdf([repo.procedure(code)], layout, appointment)).pages]
+        first = folded(box.groups[0][0])
+        last = folded(box.contacts[-1].split(":")[0])
+        holding = [n for n, text in enumerate(pages) if first in text]
+        assert holding and last in pages[holding[0]], (code, holding)

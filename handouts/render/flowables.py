@@ -203,6 +203,18 @@ def block_flowables(block: doc.Block, styles: Styles, width: float) -> list[Flow
     raise TypeError(f"unknown block {type(block).__name__}")
 
 
+class WarningTable(Table):
+    """The warning box stays whole when it takes at most half a page: split, it put the 911 tier at the
+    foot of one page and the clinic's numbers on the next. A taller box (large print) still splits,
+    between its tiers, rather than leave most of a page empty."""
+
+    def split(self, available_width, available_height):
+        frame = self._doctemplateAttr("frame")
+        if frame is not None and self._height <= frame._height / 2:
+            return []  # the page template moves it whole to the next page
+        return super().split(available_width, available_height)
+
+
 def callout_table(callout: doc.Callout, styles: Styles, width: float) -> Flowable:
     """A thick-bordered box; one row per line so that a long list can continue on the next page (a box
     kept whole would jump to the next page and leave a gap). A tier's heading stays with its first item."""
@@ -221,7 +233,7 @@ def callout_table(callout: doc.Callout, styles: Styles, width: float) -> Flowabl
     first_contact = len(rows)
     rows.extend([para(markup(line), styles.contact)] for line in callout.contacts)
     keep.append((first_contact - 1, len(rows) - 1))
-    table = Table(rows, colWidths=[width], hAlign="LEFT")
+    table = WarningTable(rows, colWidths=[width], hAlign="LEFT")
     commands = [
         ("FONT", (0, 0), (-1, -1), styles.fonts.regular),  # else ReportLab lists Helvetica, unused
         ("BOX", (0, 0), (-1, -1), 2.5, styles.warning_border),

@@ -309,3 +309,18 @@ def test_the_warning_box_is_not_split_between_pages_when_it_fits_on_one(repo, la
         last = folded(box.contacts[-1].split(":")[0])
         holding = [n for n, text in enumerate(pages) if first in text]
         assert holding and last in pages[holding[0]], (code, holding)
+
+
+@pytest.mark.parametrize("layout_name", LAYOUTS)
+def test_the_last_step_of_a_numbered_list_never_starts_a_page_alone(repo, layout_name):
+    """'5. We will close your cut...' once stood alone at the top of page 2, away from the steps before it."""
+    layout = repo.layout(layout_name)
+    for code in sorted(SEEDS):
+        handout = compose([repo.procedure(code)], layout)
+        pages = [folded(page.extract_text()) for page in pdf_reader(render_pdf([repo.procedure(code)], layout)).pages]
+        for steps in (b for s in handout.sections for b in s.blocks if isinstance(b, ItemList) and b.style == "number"):
+            if len(steps.items) < 3:
+                continue
+            last, before = (folded(item.text)[:40] for item in (steps.items[-1], steps.items[-2]))
+            page = next(n for n, text in enumerate(pages) if last in text)
+            assert before in pages[page], (code, steps.items[-1].text)

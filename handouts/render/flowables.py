@@ -189,7 +189,11 @@ def block_flowables(block: doc.Block, styles: Styles, width: float) -> list[Flow
         return [para(labelled(block.text, block.label), style)]
     if isinstance(block, doc.ItemList):
         columns = min(block.columns, styles.max_columns)
-        return grid(item_flowables(block.items, block.style, styles), columns, styles.size)
+        lines = grid(item_flowables(block.items, block.style, styles), columns, styles.size)
+        if block.style == "number" and len(lines) >= 3 and styles.keep_last_steps:
+            # Steps read in order: the last one never goes alone to the next page.
+            lines[-2:] = [KeepTogether(lines[-2:])]
+        return lines
     if isinstance(block, doc.Subheading):
         return [CondPageBreak(styles.size * 4.0), para(markup(block.text), styles.subheading)]
     if isinstance(block, doc.Callout):

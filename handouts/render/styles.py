@@ -25,6 +25,9 @@ class Styles:
         size = style.base_size
         # Large print is one column throughout (American Council of the Blind): no side-by-side lists.
         self.max_columns = 1 if large_print else 2
+        # The last two steps of a numbered list stay together; not in large print, where a page holds
+        # half the lines and keeping them together pushed handouts past their page budget.
+        self.keep_last_steps = not large_print
         # Large print gives the line to the words (the pictures would take a fifth of it at 18 pt).
         self.icons = not large_print
         color = rl_colors.HexColor

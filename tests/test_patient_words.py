@@ -80,6 +80,6 @@ def test_blood_thinner_restart_and_pain_diary_say_the_same_thing_everywhere(prin
         assert "Restart your blood thinner only when we tell you" in text
         assert "Vuelva a tomar su anticoagulante solo cuando le digamos" in spanish
     if re.search(r"rate your pain", text, re.I):
-        assert text.count("Keep a pain diary. Rate your pain from 0 (no pain) to 10 (worst pain)") == 1
-        assert spanish.count("Lleve un diario del dolor. Anote su dolor de 0 (sin dolor) a 10 (el peor dolor)") == 1
+        assert text.count("Keep a pain diary. Rate your pain from 0 (no pain) to 10 (worst)") == 1
+        assert spanish.count("Lleve un diario del dolor. Anote su dolor de 0 (sin dolor) a 10 (el peor)") == 1
     assert "Sigue con dolor a las" not in spanish  # "No pain relief" is not "still in pain"

@@ -75,18 +75,7 @@ def compose(
     spec = layout.layout
     rules = with_overrides(combined.rules, spec.rules)
     review = combined.review
-    context: dict[str, Any] = {
-        "procedure": _procedure_values(lead),
-        "codes": list(combined.codes),
-        "rules": rules.model_dump(exclude={"warning_signs"}),
-        "clinic": spec.clinic.model_dump(),
-        "review": {
-            "status": review.status,
-            "date": review.date.isoformat() if review.date else None,
-            "content_version": review.content_version,
-        },
-        "language": template_values(spec.language),  # the units the hours/minutes filters print
-    }
+    context = _context(combined, rules, spec)
     words = Words(layout, context)
     # Metadata is filled before the appointment joins the context: it never carries patient details.
     subject = words("subject")
@@ -97,8 +86,56 @@ def compose(
         intro.append(_appointment_box(appointment, context["appointment"], rules, words))
     if lead.patient is not None and lead.patient.purpose:
         intro.append(doc.Paragraph(lead.patient.purpose))
-    facts = Facts(combined, rules, words, appointment is not None)
+    sections = _sections(layout, Facts(combined, rules, words, appointment is not None), words)
+    clinic = spec.clinic
+    style, page = style_of(layout, large_print)
+    code_line = words("code_line")
+    return doc.Handout(
+        title=combined.title,
+        subtitle=sentence(words("title_with", withs=list(combined.title_with))) if combined.others else "",
+        code_line=code_line,
+        header=_header(layout, words),
+        sections=tuple(sections),
+        footer_left=f"{clinic.name}  ·  {clinic.phone}",
+        footer_center=words("footer_reviewed" if review.date else "footer_not_reviewed"),
+        page_label=words("page_label"),
+        style=style,
+        page=page,
+        metadata=doc.Metadata(
+            title=f"{combined.title} ({code_line})",
+            author=clinic.name,
+            subject=subject,
+            language=spec.language,
+            keywords=(lead.code_system, *combined.codes),
+        ),
+        draft_mark=words("draft_mark") if review.status == "draft" else None,
+        intro=tuple(intro),
+        running_label=(appointment.patient or "") if appointment is not None else "",
+        personal=appointment is not None,
+        large_print=large_print or spec.large_print,
+    )
 
+
+def _context(combined: Combined, rules: HandoutParams, spec) -> dict[str, Any]:
+    """What the wording templates may name (no appointment yet: that joins after the metadata)."""
+    review = combined.review
+    return {
+        "procedure": _procedure_values(combined.lead),
+        "codes": list(combined.codes),
+        "rules": rules.model_dump(exclude={"warning_signs"}),
+        "clinic": spec.clinic.model_dump(),
+        "review": {
+            "status": review.status,
+            "date": review.date.isoformat() if review.date else None,
+            "content_version": review.content_version,
+        },
+        "language": template_values(spec.language),  # the units the hours/minutes filters print
+    }
+
+
+def _sections(layout: LoadedLayout, facts: Facts, words: Words) -> list[doc.Section]:
+    """The layout's sections in its order, the clinic's own beside them, then the QR code."""
+    spec = layout.layout
     sections = []
     for section_id in spec.sections:
         sections += _clinic_sections(spec, "before", section_id, words)
@@ -118,41 +155,19 @@ def compose(
             raise HandoutsError(limits.too_big(f"qr.url (layout '{layout.name}')", "the address's length in characters",
                                                len(url), limits.MAX_QR_URL, "use a shorter address"))
         sections.append(doc.Section("qr", "", (doc.QRCode(url, words.fill(spec.qr.label, "qr.label")),)))
+    return sections
 
+
+def _header(layout: LoadedLayout, words: Words) -> doc.Header:
+    spec = layout.layout
     clinic = spec.clinic
     contact = [part for part in (clinic.phone and words("header_phone"), clinic.website) if part]
-    header = doc.Header(
+    return doc.Header(
         clinic_name=clinic.name,
         contact_lines=tuple(line for line in (clinic.address, "  ·  ".join(contact)) if line),
         logo_path=str(layout.logo_path) if layout.logo_path else None,
         logo_width_in=spec.logo.width_in if spec.logo else 1.4,
         style=spec.header.style,
-    )
-    style, page = style_of(layout, large_print)
-    code_line = words("code_line")
-    return doc.Handout(
-        title=combined.title,
-        subtitle=sentence(words("title_with", withs=list(combined.title_with))) if combined.others else "",
-        code_line=code_line,
-        header=header,
-        sections=tuple(sections),
-        footer_left=f"{clinic.name}  ·  {clinic.phone}",
-        footer_center=words("footer_reviewed" if review.date else "footer_not_reviewed"),
-        page_label=words("page_label"),
-        style=style,
-        page=page,
-        metadata=doc.Metadata(
-            title=f"{combined.title} ({code_line})",
-            author=clinic.name,
-            subject=subject,
-            language=spec.language,
-            keywords=(lead.code_system, *combined.codes),
-        ),
-        draft_mark=words("draft_mark") if review.status == "draft" else None,
-        intro=tuple(intro),
-        running_label=(appointment.patient or "") if appointment is not None else "",
-        personal=appointment is not None,
-        large_print=large_print or spec.large_print,
     )
 
 

@@ -454,6 +454,23 @@ def build(
     if shard is not None:
         work = shard_of(work, shard)
     known = known_entries(out_dir)
+    entries, todo = _current_and_todo(work, known, out_dir, force, result)
+    if shard is None:
+        # A layout given by name keeps the records of other layouts; with none given, the records of
+        # deleted layouts are in scope too.
+        scope = set(selected) | ({entry.get("layout") for entry in known.values()} - set(all_layouts) if not layouts else set())
+        _drop_unplanned(out_dir, known, work, scope, languages, entries, result)
+    manifest_path = out_dir / (part_name(shard) if shard else MANIFEST)
+    start_progress(len(todo))
+    _make(project, out_dir, todo, jobs, known, entries, manifest_path, progress, result)
+    if shard is None:
+        _refresh_catalogs(project, out_dir, known, entries, result)
+    result.seconds = time.perf_counter() - started
+    return result
+
+
+def _current_and_todo(work: list[Job], known: dict, out_dir: Path, force: bool, result: BuildResult):
+    """(the manifest entries of handouts already current, the jobs to build)."""
     entries: dict[str, dict[str, Any]] = {}
     todo: list[Job] = []
     for job in work:
@@ -464,25 +481,29 @@ def build(
             result.unchanged.append(key)
         else:
             todo.append(job)
+    return entries, todo
 
-    manifest_path = out_dir / (part_name(shard) if shard else MANIFEST)
-    if shard is None:
-        # Everything recorded for a selected (or since deleted) layout that is no longer planned goes.
-        planned = {job.key for job in work}
-        in_scope = set(selected) | ({entry.get("layout") for entry in known.values()} - set(all_layouts) if not layouts else set())
-        # A build in some languages leaves the library's other languages alone (as it does other layouts).
-        built_languages = {job.language for job in work} | set(languages or [])
-        for key, entry in known.items():
-            if key in planned:
-                continue
-            language = entry.get("language", LANGUAGE)
-            if entry.get("layout") in in_scope and (language in built_languages or not work):
-                _remove(out_dir, entry)
-                result.removed.append(key)
-            else:
-                entries[key] = entry  # another layout's handout, not part of this build
 
-    start_progress(len(todo))
+def _drop_unplanned(out_dir: Path, known: dict, work: list[Job], scope: set, languages: list[str] | None,
+                    entries: dict, result: BuildResult) -> None:
+    """Everything recorded for a layout in scope that is no longer planned goes; the rest is kept."""
+    planned = {job.key for job in work}
+    # A build in some languages leaves the library's other languages alone (as it does other layouts).
+    built_languages = {job.language for job in work} | set(languages or [])
+    for key, entry in known.items():
+        if key in planned:
+            continue
+        language = entry.get("language", LANGUAGE)
+        if entry.get("layout") in scope and (language in built_languages or not work):
+            _remove(out_dir, entry)
+            result.removed.append(key)
+        else:
+            entries[key] = entry  # another layout's handout, not part of this build
+
+
+def _make(project: Project, out_dir: Path, todo: list[Job], jobs: int | None, known: dict, entries: dict,
+          manifest_path: Path, progress: Callable[[str, str], None], result: BuildResult) -> None:
+    """Build the jobs, journaling each so that an interrupted build resumes; the manifest at the end."""
     last_checkpoint = time.monotonic()
     journal = Journal(manifest_path)
     journaled = journal.path.exists()
@@ -511,21 +532,21 @@ def build(
         if journaled or entries != known or not manifest_path.exists():
             write_manifest(manifest_path, entries)
         journal.remove()
-    if shard is None:
-        # Only the catalogs of layouts where something a catalog shows has changed are made again.
-        changed = {key.split("/")[0] for key in result.removed}
-        changed |= {
-            key.split("/")[0]
-            for key in result.built
-            if _catalog_view(known.get(key)) != _catalog_view(entries.get(key))
-        }
-        changed |= {name for name in {e["layout"] for e in entries.values()} if not (out_dir / name / "catalog.pdf").exists()}
-        if changed or not (out_dir / "index.html").exists():
-            from handouts.catalog import write_catalog
 
-            write_catalog(project, out_dir, entries, changed)
-    result.seconds = time.perf_counter() - started
-    return result
+
+def _refresh_catalogs(project: Project, out_dir: Path, known: dict, entries: dict, result: BuildResult) -> None:
+    """Only the catalogs of layouts where something a catalog shows has changed are made again."""
+    changed = {key.split("/")[0] for key in result.removed}
+    changed |= {
+        key.split("/")[0]
+        for key in result.built
+        if _catalog_view(known.get(key)) != _catalog_view(entries.get(key))
+    }
+    changed |= {name for name in {e["layout"] for e in entries.values()} if not (out_dir / name / "catalog.pdf").exists()}
+    if changed or not (out_dir / "index.html").exists():
+        from handouts.catalog import write_catalog
+
+        write_catalog(project, out_dir, entries, changed)
 
 
 def _check_library_folder(project: Project, out_dir: Path) -> None:

@@ -37,6 +37,7 @@ def style_sheet(layout: LoadedLayout) -> bytes:
     from handouts import document as doc
     from handouts.colors import contrast, grayscale
     from handouts.fonts import font_family
+    from handouts.languages import format_datetime
     from handouts.lint import BODY, LARGE, WHITE
     from handouts.render import Styles, callout_table, footer_size, frame_width, markup, simple_pdf
 
@@ -79,6 +80,8 @@ def style_sheet(layout: LoadedLayout) -> bytes:
                      ("BOX", (1, row), (1, row), 0.5, rl_colors.grey)]
     table.setStyle(TableStyle(commands))
 
+    # A real date, so the weekday printed beside it is right (it once said Tuesday for a Wednesday).
+    sample_moment = format_datetime(dt.datetime(2026, 12, 2, 23, 45), "h:mm a 'on' EEEE, MMMM d", "en")
     story = [
         Paragraph(markup(f"Style sheet: {layout.name}"), styles.title),
         Paragraph(markup(f"{spec.clinic.name} · {spec.page.size} · margins {m.top:g}/{m.right:g}/{m.bottom:g}/"
@@ -87,8 +90,8 @@ def style_sheet(layout: LoadedLayout) -> bytes:
         Spacer(1, size),
         Paragraph(markup(f"Section heading, {styles.heading.fontSize:g} pt"), styles.heading),
         Paragraph(markup(f"Subheading, {styles.subheading.fontSize:g} pt"), styles.subheading),
-        Paragraph(markup(f"Body text, {size:g} pt: Stop eating at 11:45 PM on Tuesday, December 2. "
-                         "Arrive at 6:45 AM. 0123456789"), styles.body),
+        Paragraph(markup(f"Body text, {size:g} pt: Stop eating at {sample_moment}. Arrive at 6:45 AM. 0123456789"),
+                  styles.body),
         Paragraph(markup(f"Footer text, {footer_size(size):g} pt"), styles.code_line),
         callout_table(
             doc.Callout(layout.wording["heading_when_to_call"],

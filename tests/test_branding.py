@@ -256,6 +256,8 @@ def test_preview_writes_the_pdf_pngs_and_style_sheet(project):
     assert (project / "pv/northgate-pain-64634-page-1.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     sheet = pdf_text(project / "pv/northgate-pain-style-sheet.pdf")
     assert "heading #0B5D3B" in sheet and "7.9:1" in sheet and "Call us straight away if" in sheet
+    # The sample time names a real weekday: 2 December 2026 is a Wednesday.
+    assert "11:45 PM on Wednesday, December 2" in sheet and "Tuesday" not in sheet
 
 
 @pytest.mark.parametrize("kind, key", [("layout", "clinic"), ("procedure", "handout")])

@@ -68,6 +68,23 @@ def test_spanish_dates_and_times_read_back_from_the_pdf(project, date, time, exp
         assert phrase in got
 
 
+@pytest.mark.parametrize("layout, large", [("riverside-spine", False), ("riverside-spine", True), ("northgate-pain", False)])
+def test_a_spanish_time_never_breaks_before_its_a_m(project, layout, large):
+    """"hasta las 5:45" at the end of a line and "a. m. del jueves" on the next reads as a different time:
+    the time and its a. m./p. m. stay together on one line, wherever the line wraps."""
+    out = project / "out.pdf"
+    args = ["render", "01992", "77003", "-l", layout, "--language", "es", "--patient", "Ana Ruiz",
+            "--date", "2026-12-03", "--time", "07:45", "-o", str(out)] + (["--large-print"] if large else [])
+    assert run(project, *args).exit_code == 0
+    lines = [line.strip() for page in pdf_reader(out).pages
+             for line in (page.extract_text() or "").replace("\xa0", " ").splitlines()]
+    assert sum("a. m." in line or "p. m." in line for line in lines) >= 6  # the box and the checklist
+    for line in lines:
+        assert not re.match(r"[ap]\. ?m\.", line), line
+        assert not re.search(r"\d:\d\d$", line), line
+        assert not re.search(r"\b[ap]\.$", line), line
+
+
 # ---------------------------------------------------------------- everything the patient reads is Spanish
 
 

@@ -254,7 +254,7 @@ def test_the_wording_says_the_same_moment(repo, day, minute_of_day, fasting):
     elif (moment.hour, moment.minute) == (12, 0):
         expected = f"noon on {moment:%A, %B} {moment.day}"
     else:
-        expected = f"{hour12}:{moment.minute:02d} {'AM' if moment.hour < 12 else 'PM'} on {moment:%A, %B} {moment.day}"
+        expected = f"{hour12}:{moment.minute:02d}\u00a0{'AM' if moment.hour < 12 else 'PM'} on {moment:%A, %B} {moment.day}"
     assert values["fasting_start"] == expected
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import re
 import subprocess
 import sys
 
@@ -324,3 +325,17 @@ def test_the_last_step_of_a_numbered_list_never_starts_a_page_alone(repo, layout
             last, before = (folded(item.text)[:40] for item in (steps.items[-1], steps.items[-2]))
             page = next(n for n, text in enumerate(pages) if last in text)
             assert before in pages[page], (code, steps.items[-1].text)
+
+
+@pytest.mark.parametrize("clock", ["00:30", "12:30", "07:45"])
+def test_a_time_never_breaks_before_its_am_or_pm(project, clock):
+    """'...until 10:30' at the end of a line and 'AM on Thursday' on the next was misread (the default
+    layout, an appointment at 12:30): a no-break space keeps each time with its AM/PM."""
+    out = project / "out.pdf"
+    result = run(project, "render", "64634", "-l", "default", "--patient", "Ana Ruiz", "--date", "2026-12-03",
+                 "--time", clock, "-o", str(out))
+    assert result.exit_code == 0, result.output
+    lines = [line.strip() for page in pdf_reader(out).pages for line in (page.extract_text() or "").splitlines()]
+    assert sum(bool(re.search(r"\d:\d\d\s[AP]M", line)) for line in lines) >= 4  # the box and the checklist
+    for line in lines:
+        assert not re.match(r"[AP]M\b", line) and not re.search(r"\d:\d\d$", line), line

@@ -192,9 +192,10 @@ def test_the_preview_shows_the_times_and_the_pages(client):
     assert response.status_code == 200
     body = response.json()
     rows = {key: value for key, _, value in body["box"]}
-    assert rows["appointment_arrive"] == "6:45 AM on Thursday, December 3"
-    assert rows["appointment_stop_eating"] == "11:45 PM on Wednesday, December 2"
-    assert rows["appointment_stop_liquids"] == "5:45 AM on Thursday, December 3"
+    # As printed: a no-break space keeps each time with its AM/PM.
+    assert rows["appointment_arrive"] == "6:45\u00a0AM on Thursday, December 3"
+    assert rows["appointment_stop_eating"] == "11:45\u00a0PM on Wednesday, December 2"
+    assert rows["appointment_stop_liquids"] == "5:45\u00a0AM on Thursday, December 3"
     assert len(body["pages"]) >= 2
     image = client.get(body["pages"][0])
     assert image.status_code == 200 and image.content.startswith(b"\x89PNG")

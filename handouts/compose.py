@@ -85,7 +85,8 @@ def compose(
         context["appointment"] = appointment_values(appointment, layout, rules, words)
         intro.append(_appointment_box(appointment, context["appointment"], rules, words))
     if lead.patient is not None and lead.patient.purpose:
-        intro.append(doc.Paragraph(lead.patient.purpose))
+        # The purpose, then a line of reassurance (a layout may blank it): anxious readers read on.
+        intro.append(doc.Paragraph(" ".join(part for part in (lead.patient.purpose, words("reassurance")) if part)))
     sections = _sections(layout, Facts(combined, rules, words, appointment is not None), words)
     clinic = spec.clinic
     style, page = style_of(layout, large_print)

@@ -121,7 +121,7 @@ def test_no_english_is_left_in_a_spanish_handout(project, layout):
 def test_northgate_prints_its_own_spanish_wording_and_emergency_number(project):
     got, _ = render(project, "01992", "-l", "northgate-pain", "--language", "es")
     assert "Cómo prepararse" in got and "Llame al 999 ahora si tiene:" in got
-    assert "pida hablar con el médico del dolor de guardia" in got
+    assert "pregunte por el médico de guardia" in got
     assert "911" not in got
 
 

@@ -11,18 +11,18 @@ from handouts.errors import HandoutsError
 
 @dataclass(frozen=True)
 class FontFamily:
+    """A registered family's face names. No italics: handouts set none (slanted text is harder to read)."""
+
     regular: str
     bold: str
-    italic: str
-    bold_italic: str
     charset: frozenset[str] | None  # characters the font can draw; None = not known (assume all)
     display_name: str
 
 
 # The Type 1 standard fonts need no files; they draw only the WinAnsi (cp1252) characters.
 _STANDARD = {
-    "helvetica": ("Helvetica", "Helvetica-Bold", "Helvetica-Oblique", "Helvetica-BoldOblique"),
-    "times": ("Times-Roman", "Times-Bold", "Times-Italic", "Times-BoldItalic"),
+    "helvetica": ("Helvetica", "Helvetica-Bold"),
+    "times": ("Times-Roman", "Times-Bold"),
 }
 
 
@@ -82,7 +82,7 @@ def _register_ttf_family(family: str, files: dict[str, Path], display: str | Non
     addMapping(base, 1, 0, names["bold"])
     addMapping(base, 0, 1, names["regular"])
     addMapping(base, 1, 1, names["bold"])
-    return FontFamily(names["regular"], names["bold"], names["regular"], names["bold"], charset, display or family)
+    return FontFamily(names["regular"], names["bold"], charset, display or family)
 
 
 def _key(name: str) -> str:

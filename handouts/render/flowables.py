@@ -220,8 +220,8 @@ class WarningTable(Table):
 
 
 def callout_table(callout: doc.Callout, styles: Styles, width: float) -> Flowable:
-    """A thick-bordered box; one row per line so that a long list can continue on the next page (a box
-    kept whole would jump to the next page and leave a gap). A tier's heading stays with its first item."""
+    """A thick-bordered box, one row per line, so that a box taller than half a page (large print) can
+    continue on the next page between rows (see WarningTable). A tier's heading stays with its first item."""
     rows: list[list[Flowable]] = [[para(markup(callout.title), styles.callout_title)]]
     keep: list[tuple[int, int]] = []
     pad = styles.size * 0.75
@@ -309,21 +309,22 @@ def section_flowables(section: doc.Section, styles: Styles, width: float) -> lis
         # A heading needs a few lines of its section under it; rather than keep it with the whole next
         # block (which can leave half a page empty), start a new page only when little room is left.
         out += [CondPageBreak(styles.size * 4.8), para(markup(section.heading), styles.heading)]
-    heading = None  # a subheading waiting for the start of its block
+    pending = None  # a subheading, waiting to go with the first line of what it heads
     for block in section.blocks:
         flowables = block_flowables(block, styles, width)
-        if heading is not None and flowables and isinstance(flowables[0], (Marked, Paragraph)):
-            # Never a heading alone at a page's foot: it goes with the first line of its block. (Only the
-            # first: keeping two lines, or a list's last two, too, pushed large print past its pages.)
-            flowables[0] = KeepTogether([heading, flowables[0]])
-        elif heading is not None:
-            out.append(heading)
-        heading = None
+        if pending is not None:
+            if flowables and isinstance(flowables[0], (Marked, Paragraph)):
+                # Never a heading alone at a page's foot. (Only the first line: keeping two, or a list's
+                # last two, too, pushed large print past its pages.)
+                flowables[0] = KeepTogether([pending, flowables[0]])
+            else:
+                out.append(pending)
+            pending = None
         if isinstance(block, doc.Subheading):
-            out.append(flowables[0])  # its CondPageBreak
-            heading = flowables[1]
-            continue
-        out.extend(flowables)
-    if heading is not None:
-        out.append(heading)
+            page_break, pending = flowables  # the CondPageBreak goes now, the heading with what follows
+            out.append(page_break)
+        else:
+            out.extend(flowables)
+    if pending is not None:
+        out.append(pending)
     return out

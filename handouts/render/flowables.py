@@ -213,8 +213,8 @@ class WarningTable(Table):
     between its tiers, rather than leave most of a page empty."""
 
     def split(self, available_width, available_height):
-        frame = self._doctemplateAttr("frame")
-        if frame is not None and self._height <= frame._height / 2:
+        room = getattr(self._doctemplateAttr("frame"), "_height", None)  # the page's text frame, if any
+        if room is not None and self._height <= room / 2:
             return []  # the page template moves it whole to the next page
         return super().split(available_width, available_height)
 
